@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Set-up on a Debian 12 machine, as root: installs every Debian package that the build, the demo and the
+# tests need, builds husk and installs it to /usr/local/bin. Idempotent, and quiet when all is there.
+# Usage: scripts/setup.sh [--no-install]   (--no-install: packages and build only)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: run as root (husk creates namespaces, mounts and cgroups)" >&2
+    exit 1
+fi
+
+packages=(
+    # build
+    gcc clang libclang-rt-14-dev meson ninja-build pkg-config git
+    libyaml-dev libjansson-dev libcurl4-openssl-dev libarchive-dev libssl-dev libseccomp-dev libcap-dev
+    libsqlite3-dev libmicrohttpd-dev
+    # hygiene
+    clang-format clang-tidy cppcheck
+    # tests, test images and the demo
+    bats skopeo umoci docker-registry busybox-static iproute2 jq zstd dpkg-dev curl procps util-linux
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # Debian's docker-registry would start a registry on :5000 from its postinst; tests start their own.
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The nginx test image is made from Debian's nginx packages, unpacked rather than installed: installing
+# them here would start an nginx on the host's port 80.
+deb_cache=${HUSK_DEB_CACHE:-/var/cache/husk/debs}
+if ! ls "$deb_cache"/nginx_*.deb "$deb_cache"/nginx-common_*.deb >/dev/null 2>&1; then
+    echo "setup: downloading the nginx packages for the test image into $deb_cache"
+    mkdir -p "$deb_cache"
+    (cd "$deb_cache" && apt-get download -qq nginx nginx-common >/dev/null) || {
+        apt-get update -qq && (cd "$deb_cache" && apt-get download -qq nginx nginx-common >/dev/null)
+    }
+fi
+
+if [ ! -f build/build.ninja ]; then
+    meson setup build >/dev/null
+fi
+ninja -C build >/dev/null
+if ! cmp -s build/husk /usr/local/bin/husk 2>/dev/null; then
+    install -m 0755 build/husk /usr/local/bin/husk
+fi

@@ -1,0 +1,82 @@
+/* Dispatch of `husk VERB ...` and the global flags (--help, --version). */
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int cli_usage_error(const char *verb, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "husk %s: ", verb);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nRun 'husk help %s' for usage.\n", verb);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_fail(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "husk: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return CLI_EXIT_FAILURE;
+}
+
+static void print_overview(FILE *out)
+{
+    fprintf(out, "husk: a small pod engine that runs Kubernetes pods on one Linux machine.\n\n"
+                 "Usage: husk VERB [FLAGS...]\n\nVerbs:\n");
+    for (const struct cli_command *c = cli_commands; c->name != NULL; c++)
+        fprintf(out, "  %-12s %s\n", c->name, c->summary);
+    fprintf(out, "\nRun 'husk help VERB' for the flags of a verb.\n");
+}
+
+int cli_cmd_help(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_overview(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (argc > 2)
+        return cli_usage_error("help", "expected at most one verb, got %d arguments", argc - 1);
+    const struct cli_command *c = cli_find_command(argv[1]);
+    if (c == NULL) {
+        fprintf(stderr, "husk help: unknown verb '%s'\nRun 'husk --help' for the list of verbs.\n", argv[1]);
+        return CLI_EXIT_USAGE;
+    }
+    fputs(c->usage, stdout);
+    return CLI_EXIT_OK;
+}
+
+int cli_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_overview(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *verb = argv[1];
+    if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0)
+        return cli_cmd_help(1, argv + 1);
+    if (strcmp(verb, "--version") == 0)
+        return cli_cmd_version(1, argv + 1);
+    const struct cli_command *c = cli_find_command(verb);
+    if (c == NULL) {
+        fprintf(stderr, "husk: unknown verb '%s'\nRun 'husk --help' for the list of verbs.\n", verb);
+        return CLI_EXIT_USAGE;
+    }
+    /* `husk VERB --help` shows the verb's usage, as kubectl and podman do. */
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(c->usage, stdout);
+            return CLI_EXIT_OK;
+        }
+    }
+    return c->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bats
+# The CLI's manners: version, help, exit statuses and messages on stderr.
+load helpers
+
+@test "husk version prints the version and commit" {
+    run "$HUSK" version
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ ^husk\ version\ [0-9]+\.[0-9]+\.[0-9]+\ \(commit\ [0-9a-f]+\)$ ]]
+}
+
+@test "husk --version is husk version" {
+    run "$HUSK" --version
+    [ "$status" -eq 0 ]
+    [[ "$output" == "husk version "* ]]
+}
+
+@test "husk --help lists every verb with its summary" {
+    run "$HUSK" --help
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Usage: husk VERB"* ]]
+    [[ "$output" == *"version "*"Print the husk version"* ]]
+    [[ "$output" == *"help "*"Show help for a verb"* ]]
+}
+
+@test "husk help VERB shows that verb's usage" {
+    run "$HUSK" help version
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" == "Usage: husk version" ]]
+}
+
+@test "husk VERB --help shows that verb's usage" {
+    run "$HUSK" version --help
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" == "Usage: husk version" ]]
+}
+
+@test "an unknown verb is a usage error named on stderr" {
+    run --separate-stderr "$HUSK" frobnicate
+    [ "$status" -eq 2 ]
+    [ -z "$output" ]
+    [[ "$stderr" == *"unknown verb 'frobnicate'"* ]]
+}
+
+@test "husk help of an unknown verb is a usage error" {
+    run --separate-stderr "$HUSK" help frobnicate
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"unknown verb 'frobnicate'"* ]]
+}
+
+@test "no verb at all is a usage error that shows the verbs" {
+    run --separate-stderr "$HUSK"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"Verbs:"* ]]
+}
+
+@test "a verb given arguments it does not take is a usage error" {
+    run --separate-stderr "$HUSK" version extra
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"husk version: takes no arguments"* ]]
+}
