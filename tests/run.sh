@@ -76,7 +76,7 @@ for f in "$results"/*.tap; do
         "not ok"*) failed=$((failed + 1)) ;;
         ok*"# skip"* | ok*"# SKIP"*)
             skipped=$((skipped + 1))
-            name=$(sed -E 's/^ok [0-9]+ - //; s/ # (skip|SKIP).*//' <<<"$line")
+            name=$(sed -E 's/^ok [0-9]+ (- )?//; s/ # (skip|SKIP).*//' <<<"$line")
             if [ "${CI:-}" = true ] && [ -z "${allowed[$name]:-}" ]; then
                 echo "tests: unexpected skip in CI: $line"
                 unexpected=$((unexpected + 1))
