@@ -35,15 +35,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The nginx test image is made from Debian's nginx packages, unpacked rather than installed: installing
-# them here would start an nginx on the host's port 80.
-deb_cache=${HUSK_DEB_CACHE:-/var/cache/husk/debs}
-if ! ls "$deb_cache"/nginx_*.deb "$deb_cache"/nginx-common_*.deb >/dev/null 2>&1; then
-    echo "setup: downloading the nginx packages for the test image into $deb_cache"
-    mkdir -p "$deb_cache"
-    (cd "$deb_cache" && apt-get download -qq nginx nginx-common >/dev/null) || {
-        apt-get update -qq && (cd "$deb_cache" && apt-get download -qq nginx nginx-common >/dev/null)
-    }
-fi
+# them would start an nginx on the host's port 80. Idempotent: skipped when the .debs are there.
+fetch_test_debs() {
+    local dir=${HUSK_DEB_CACHE:-/var/cache/husk/debs}
+    if compgen -G "$dir/nginx_*.deb" >/dev/null && compgen -G "$dir/nginx-common_*_all.deb" >/dev/null; then
+        return 0
+    fi
+    echo "setup: downloading the nginx packages for the test image into $dir"
+    mkdir -p "$dir"
+    local get=(apt-get download -qq -o APT::Sandbox::User=root nginx nginx-common)
+    (cd "$dir" && "${get[@]}" >/dev/null) || { apt-get update -qq && (cd "$dir" && "${get[@]}" >/dev/null); }
+}
+fetch_test_debs
 
 if [ ! -f build/build.ninja ]; then
     meson setup build >/dev/null

@@ -20,7 +20,7 @@ if [ ! -f build-san/build.ninja ]; then
         -Dc_args=-fno-sanitize-recover=undefined >/dev/null || die "meson setup of build-san failed"
 fi
 ninja -C build-san >build-san/ninja.log 2>&1 || { cat build-san/ninja.log; die "sanitizer build failed"; }
-if [ -x scripts/build-test-images.sh ]; then scripts/build-test-images.sh "$top/build/test-images" || die "building the test images failed"; fi
+scripts/build-test-images.sh "$top/build/test-images" || die "building the test images failed"
 
 export HUSK="$top/build-san/husk"
 export HUSK_TEST_IMAGES="$top/build/test-images"
