@@ -55,3 +55,6 @@ ninja -C build >/dev/null
 if ! cmp -s build/husk /usr/local/bin/husk 2>/dev/null; then
     install -m 0755 build/husk /usr/local/bin/husk
 fi
+if ! cmp -s build/husk-supervisor /usr/local/bin/husk-supervisor 2>/dev/null; then
+    install -m 0755 build/husk-supervisor /usr/local/bin/husk-supervisor
+fi

@@ -23,6 +23,7 @@ ninja -C build-san >build-san/ninja.log 2>&1 || { cat build-san/ninja.log; die "
 scripts/build-test-images.sh "$top/build/test-images" || die "building the test images failed"
 
 export HUSK="$top/build-san/husk"
+export HUSK_SUPERVISOR="$top/build-san/husk-supervisor"
 export HUSK_TEST_IMAGES="$top/build/test-images"
 export HUSK_REPO="$top"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=86"

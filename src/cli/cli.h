@@ -28,5 +28,11 @@ int cli_main(int argc, char **argv);
 /* Verbs, one file each. */
 int cli_cmd_version(int argc, char **argv);
 int cli_cmd_help(int argc, char **argv);
+int cli_cmd_image(int argc, char **argv);
+int cli_cmd_daemon(int argc, char **argv);
+int cli_cmd_get(int argc, char **argv);
+int cli_cmd_apply(int argc, char **argv);
+int cli_cmd_delete(int argc, char **argv);
+int cli_cmd_validate(int argc, char **argv);
 
 #endif

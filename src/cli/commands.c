@@ -8,6 +8,51 @@ const struct cli_command cli_commands[] = {
      cli_cmd_version},
     {"help", "Show help for a verb",
      "Usage: husk help [VERB]\n\nShows the verbs, or the usage of one verb.\n", cli_cmd_help},
+    {"image", "Manage images: pull, load, save, ls, rm, inspect, prune",
+     "Usage: husk image SUBVERB [FLAGS] [ARGS]\n\n"
+     "  pull REF [--registries-config FILE] [--authfile FILE] [-q]   pull from a registry or its mirror\n"
+     "  load -i FILE                   load an OCI layout or docker save archive\n"
+     "  save -o FILE REF...            save images as an OCI layout archive\n"
+     "  ls [-q]                        list images (REPOSITORY TAG IMAGE ID SIZE)\n"
+     "  rm REF...                      remove images, then unreferenced content\n"
+     "  inspect REF...                 print images as JSON\n"
+     "  prune                          remove content no image references\n\n"
+     "Every subverb takes --data-dir DIR (default /var/lib/husk). Registry mirrors and TLS\n"
+     "settings come from a k3s-style registries.yaml: --registries-config,\n"
+     "$HUSK_REGISTRIES_CONFIG or /etc/husk/registries.yaml.\n",
+     cli_cmd_image},
+    {"validate", "Check manifests as the API server would, without applying them",
+     "Usage: husk validate -f FILE|DIR|- [-f ...] [--strict] [-o yaml|json]\n\n"
+     "Decodes, defaults and validates every object in the manifests (YAML or JSON, multi-document,\n"
+     "List) and prints each problem as kubectl would, with FILE:LINE:COLUMN for YAML. Unknown fields\n"
+     "are warnings, or errors with --strict. -o prints the valid objects as the API server would store\n"
+     "them (defaulted). Exits 0 when every object is valid, 1 when one is not, 2 on a usage error.\n",
+     cli_cmd_validate},
+    {"daemon", "Run the node agent: API server, store and node",
+     "Usage: husk daemon [--data-dir DIR] [--manifest-dir DIR] [--node-name NAME] [--listen ADDR:PORT]\n\n"
+     "Serves the Kubernetes API on DATA_DIR/husk.sock (root only, for husk) and over TLS on\n"
+     "--listen (default 127.0.0.1:6443, bearer token) with objects in DATA_DIR/store.db. On first\n"
+     "start it makes a CA and writes an admin kubeconfig to DATA_DIR/kubeconfig.yaml for kubectl.\n"
+     "Defaults: --data-dir /var/lib/husk, --manifest-dir /etc/husk/manifests, --node-name the host\n"
+     "name. Logs to stderr; SIGTERM stops it.\n",
+     cli_cmd_daemon},
+    {"get", "Show objects: pods, nodes, namespaces, events, ...",
+     "Usage: husk get RESOURCE [NAME...] [-n NS | -A] [-o wide|yaml|json|name] [-l SELECTOR]\n"
+     "                [--field-selector SELECTOR] [--data-dir DIR]\n\n"
+     "Asks the daemon (DATA_DIR/husk.sock; --data-dir or $HUSK_DATA_DIR, default /var/lib/husk) and prints\n"
+     "kubectl's columns (pods: NAME READY STATUS RESTARTS AGE).\n",
+     cli_cmd_get},
+    {"apply", "Create or update objects from manifests",
+     "Usage: husk apply -f FILE|DIR|- [-f ...] [-n NS] [--data-dir DIR]\n\n"
+     "Creates each object in the manifests, or updates it when it exists (the manifest's fields\n"
+     "win, the rest is kept); prints KIND/NAME created, configured or unchanged.\n",
+     cli_cmd_apply},
+    {"delete", "Delete objects by name or from manifests",
+     "Usage: husk delete RESOURCE NAME... | -f FILE|DIR|- [-n NS] [--grace-period N] [--now] [--force]\n"
+     "                  [--data-dir DIR]\n\n"
+     "Deletes the objects. A pod whose containers run is given a deletionTimestamp and stopped by the node\n"
+     "agent within its grace period; --grace-period 0 (or --force) removes it at once.\n",
+     cli_cmd_delete},
     {NULL, NULL, NULL, NULL},
 };
 

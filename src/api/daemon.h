@@ -1,0 +1,23 @@
+/* `husk daemon`: the long-running node agent. It holds DATA_DIR/daemon.lock (flock) so two daemons never
+ * share a data dir, opens the store, makes the built-in namespaces, this Node, the CA and the admin
+ * kubeconfig, serves the API, and runs one event loop (signalfd for SIGTERM/SIGINT, timerfd for the node
+ * heartbeat) until it is told to stop. */
+#ifndef HUSK_API_DAEMON_H
+#define HUSK_API_DAEMON_H
+
+#include "base/error.h"
+
+#include <stdint.h>
+
+struct api_daemon_config {
+    const char *data_dir;
+    const char *manifest_dir; /* recorded for the static pods; not read yet */
+    const char *node_name;
+    const char *listen_host;
+    uint16_t listen_port;
+};
+
+/* Runs until SIGTERM or SIGINT; returns 0 on a clean stop, -1 when it cannot start. */
+int api_daemon_run(const struct api_daemon_config *config, husk_error *err);
+
+#endif

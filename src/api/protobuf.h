@@ -1,0 +1,16 @@
+/* Request bodies in Kubernetes' protobuf encoding (application/vnd.kubernetes.protobuf), which kubectl's
+ * typed clients send for `kubectl create namespace|configmap|secret`. Only those kinds are decoded (their
+ * messages are small and stable); any other kind is refused so the caller can reply 415. */
+#ifndef HUSK_API_PROTOBUF_H
+#define HUSK_API_PROTOBUF_H
+
+#include "base/error.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* Decodes the "k8s\0" envelope (runtime.Unknown) and its Namespace, ConfigMap or Secret into the JSON form.
+ */
+int api_protobuf_decode(const unsigned char *data, size_t len, json_t **ret_object, husk_error *err);
+
+#endif

@@ -1,0 +1,41 @@
+/* What the resource handlers (resource.c, resource_write.c, watch.c) share: the object a request is about,
+ * and the mapping of store failures to Status replies. Internal to src/api. */
+#ifndef HUSK_API_RESOURCE_H
+#define HUSK_API_RESOURCE_H
+
+#include "api/request.h"
+#include "objects/kind.h"
+
+struct api_target {
+    const struct objects_kind *kind;
+    char resource[128]; /* the store's and the messages' resource name: "pods", "deployments.apps" */
+    const char *ns;     /* the namespace; "" for cluster-scoped kinds; NULL to list every namespace */
+    const char *name;   /* NULL for collections */
+    const char *subresource;
+};
+
+/* Replies with the Status that a store failure (err->code, see store.h) stands for. */
+void api_reply_store_error(struct api_response *resp, const struct api_target *t, const char *name,
+                           const husk_error *err);
+
+/* POST, PUT and PATCH (resource_write.c). */
+void api_resource_create(const struct api_request *req, const struct api_target *t,
+                         struct api_response *resp);
+void api_resource_update(const struct api_request *req, const struct api_target *t,
+                         struct api_response *resp);
+void api_resource_bind(const struct api_request *req, const struct api_target *t, struct api_response *resp);
+void api_resource_patch(const struct api_request *req, const struct api_target *t, struct api_response *resp);
+
+/* GET ...?watch=1 (watch.c): a streamed reply of {"type": ..., "object": ...} lines. */
+void api_watch_start(const struct api_request *req, const struct api_target *t, struct api_response *resp);
+
+/* Whether a node agent reports containers for the pod: then deleting it is graceful. */
+bool api_pod_has_started(const json_t *pod);
+
+/* A random (version 4) UUID, as metadata.uid. */
+void api_random_uid(char *buf, size_t size);
+
+/* RFC 3339 time in UTC, "2024-01-02T03:04:05Z", now plus offset seconds. */
+void api_timestamp(char *buf, size_t size, long offset_seconds);
+
+#endif

@@ -1,0 +1,46 @@
+/* The API server: the Kubernetes REST API over the store, served on a unix socket (DATA_DIR/husk.sock,
+ * mode 0600, for the husk CLI, no token) and over TLS on the --listen address (bearer token, for kubectl).
+ * libmicrohttpd runs one thread per connection so that a watch can wait for changes without holding up
+ * other clients; connections are capped. */
+#ifndef HUSK_API_SERVER_H
+#define HUSK_API_SERVER_H
+
+#include "api/store.h"
+#include "base/error.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define API_MAX_BODY_BYTES   (3 * 1024 * 1024) /* the Kubernetes API server's request limit */
+#define API_MAX_CONNECTIONS  256
+#define API_MAX_HEADER_BYTES (64 * 1024)
+
+struct api_server_config {
+    const char *socket_path; /* unix socket to serve on; NULL for none */
+    const char *listen_host; /* TLS address ("127.0.0.1"); NULL for no TLS listener */
+    uint16_t listen_port;
+    const char *tls_cert_pem; /* serving certificate and key, PEM */
+    const char *tls_key_pem;
+    const char *token; /* the bearer token TLS clients must present */
+    const char *node_name;
+};
+
+typedef struct api_server api_server;
+
+int api_server_start(const struct api_server_config *config, store *s, api_server **ret_server,
+                     husk_error *err);
+
+/* Wakes watchers after a write made outside a request (the node heartbeat; an in-process node agent). */
+void api_server_changed(api_server *server);
+
+/* Waits up to timeout_ms for a write (or for the server to stop); returns false once stopping. Watchers
+ * then read store_changes() after the last version they saw: a missed wake-up only delays them. */
+bool api_server_wait_change(api_server *server, int timeout_ms);
+
+/* Ends every watch and stops serving; waits for the connection threads. Accepts NULL. */
+void api_server_stop(api_server *server);
+
+/* Parses "ADDR:PORT" ("127.0.0.1:6443", "[::1]:6443"). */
+int api_parse_listen(const char *text, char *ret_host, size_t host_size, uint16_t *ret_port, husk_error *err);
+
+#endif

@@ -1,0 +1,473 @@
+/* The embedded store backend: one SQLite database (DATA_DIR/store.db).
+ *
+ * Durability: WAL journal with synchronous=FULL. In WAL mode NORMAL already survives a crash of the
+ * process, but it may lose the last commits on power loss; FULL syncs the WAL on every commit, so a write
+ * is on disk before the API acknowledges it, which is what etcd promises the API server too.
+ *
+ * Every write runs in one transaction that bumps the global resourceVersion (meta.rv), writes the object
+ * and appends the change to the log, so a watcher can never see a version without its object. One
+ * connection, serialised by a mutex: the API server's threads share it. */
+#include "api/store.h"
+#include "base/cleanup.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct store_sqlite {
+    store base;
+    sqlite3 *db;
+    pthread_mutex_t lock;
+    int64_t rv;           /* the last version written, mirrored from meta.rv */
+    int64_t compacted_rv; /* changes at or below this version are gone from the log */
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    "INSERT OR IGNORE INTO meta VALUES ('rv', 0), ('compacted_rv', 0);"
+    "CREATE TABLE IF NOT EXISTS objects (resource TEXT NOT NULL, namespace TEXT NOT NULL,"
+    " name TEXT NOT NULL, rv INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (resource, namespace, name));"
+    "CREATE TABLE IF NOT EXISTS changes (rv INTEGER PRIMARY KEY, type TEXT NOT NULL, resource TEXT NOT NULL,"
+    " namespace TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL, prev TEXT);";
+
+static int db_fail(struct store_sqlite *s, husk_error *err, const char *what)
+{
+    return husk_error_set(err, EIO, "store: %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+static int exec_sql(struct store_sqlite *s, const char *sql, husk_error *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        husk_error_set(err, EIO, "store: %s", msg ? msg : "exec failed");
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int64_t meta_read(struct store_sqlite *s, const char *key)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return v;
+}
+
+int64_t store_object_rv(const json_t *obj)
+{
+    const char *rv = json_string_value(json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
+    if (rv == NULL || rv[0] == '\0')
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(rv, &end, 10);
+    if (errno != 0 || *end != '\0' || v < 0)
+        return -1;
+    return v;
+}
+
+static void set_object_rv(json_t *obj, int64_t rv)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%" PRId64, rv);
+    json_t *meta = json_object_get(obj, "metadata");
+    if (!json_is_object(meta)) {
+        meta = json_object();
+        json_object_set_new(obj, "metadata", meta);
+    }
+    json_object_set_new(meta, "resourceVersion", json_string(buf));
+}
+
+/* Reads the stored version of key: 0 when absent, -1 on error. */
+static int64_t object_rv(struct store_sqlite *s, const struct store_key *key)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(s->db, "SELECT rv FROM objects WHERE resource = ? AND namespace = ? AND name = ?",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, key->resource, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, key->ns ? key->ns : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, key->name, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : rc == SQLITE_DONE ? 0 : -1;
+    }
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Runs one statement binding (resource, namespace, name[, rv, data]) as given. */
+static int run_keyed(struct store_sqlite *s, const char *sql, const struct store_key *key, int64_t rv,
+                     const char *data, husk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_fail(s, err, "prepare");
+    sqlite3_bind_text(st, 1, key->resource, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key->ns ? key->ns : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, key->name, -1, SQLITE_STATIC);
+    if (data != NULL) {
+        sqlite3_bind_int64(st, 4, rv);
+        sqlite3_bind_text(st, 5, data, -1, SQLITE_STATIC);
+    }
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(s, err, "write");
+}
+
+/* The stored JSON text of key (malloc'd), or NULL. */
+static char *read_data(struct store_sqlite *s, const struct store_key *key)
+{
+    sqlite3_stmt *st = NULL;
+    char *data = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT data FROM objects WHERE resource = ? AND namespace = ? AND name = ?", -1,
+                           &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, key->resource, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, key->ns ? key->ns : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, key->name, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
+            data = strdup((const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return data;
+}
+
+static int insert_change(struct store_sqlite *s, const struct store_key *key, int64_t rv, const char *type,
+                         const char *data, const char *prev, husk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO changes (resource, namespace, name, rv, data, type, prev) "
+                           "VALUES (?,?,?,?,?,?,?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(s, err, "prepare");
+    sqlite3_bind_text(st, 1, key->resource, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key->ns ? key->ns : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, key->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, rv);
+    sqlite3_bind_text(st, 5, data, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, type, -1, SQLITE_STATIC);
+    if (prev != NULL)
+        sqlite3_bind_text(st, 7, prev, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(s, err, "logging the change");
+}
+
+/* Drops the oldest changes once the log is over its size, every hundred writes to keep writes cheap. */
+static int compact_log(struct store_sqlite *s, int64_t rv, husk_error *err)
+{
+    if (rv % 100 != 0 || rv - s->compacted_rv <= STORE_CHANGE_LOG_MAX)
+        return 0;
+    char sql[160];
+    int64_t upto = rv - STORE_CHANGE_LOG_MAX;
+    snprintf(sql, sizeof sql,
+             "DELETE FROM changes WHERE rv <= %" PRId64 "; UPDATE meta SET value = %" PRId64
+             " WHERE key = 'compacted_rv';",
+             upto, upto);
+    if (exec_sql(s, sql, err) < 0)
+        return -1;
+    s->compacted_rv = upto;
+    return 0;
+}
+
+enum write_kind { WRITE_CREATE, WRITE_UPDATE, WRITE_DELETE };
+
+/* The body of every write, inside BEGIN IMMEDIATE: check, bump the version, write, log. */
+static int write_object(struct store_sqlite *s, enum write_kind kind, const struct store_key *key,
+                        json_t *obj, const char *prev, husk_error *err);
+
+static int write_locked(struct store_sqlite *s, enum write_kind kind, const struct store_key *key,
+                        json_t *obj, int64_t expected_rv, husk_error *err)
+{
+    int64_t cur = object_rv(s, key);
+    if (cur < 0)
+        return db_fail(s, err, "read");
+    if (kind == WRITE_CREATE && cur > 0)
+        return husk_error_set(err, EEXIST, "%s \"%s\" already exists", key->resource, key->name);
+    if (kind != WRITE_CREATE && cur == 0)
+        return husk_error_set(err, ENOENT, "%s \"%s\" not found", key->resource, key->name);
+    if (kind != WRITE_CREATE && expected_rv != 0 && expected_rv != cur)
+        return husk_error_set(err, ESTALE,
+                              "%s \"%s\": resourceVersion %" PRId64 " is not the current %" PRId64,
+                              key->resource, key->name, expected_rv, cur);
+    /* The version before the write goes in the log too: a watch with a selector needs it to tell an object
+     * that stops matching (sent as DELETED) from one that never did. */
+    char *prev = kind == WRITE_CREATE ? NULL : read_data(s, key);
+    int r = write_object(s, kind, key, obj, prev, err);
+    free(prev);
+    return r;
+}
+
+/* Bumps the version, writes (or deletes) the object and logs the change. */
+static int write_object(struct store_sqlite *s, enum write_kind kind, const struct store_key *key,
+                        json_t *obj, const char *prev, husk_error *err)
+{
+    static const char *const types[] = {"ADDED", "MODIFIED", "DELETED"};
+    int64_t rv = s->rv + 1;
+    set_object_rv(obj, rv);
+    cleanup_free char *data = json_dumps(obj, JSON_COMPACT);
+    if (data == NULL)
+        return husk_error_set(err, ENOMEM, "store: cannot encode %s \"%s\"", key->resource, key->name);
+    char sql[64];
+    snprintf(sql, sizeof sql, "UPDATE meta SET value = %" PRId64 " WHERE key = 'rv'", rv);
+    if (exec_sql(s, sql, err) < 0)
+        return -1;
+    int r = 0;
+    if (kind == WRITE_DELETE)
+        r = run_keyed(s, "DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?", key, 0,
+                      NULL, err);
+    else
+        r = run_keyed(
+            s, "INSERT OR REPLACE INTO objects (resource, namespace, name, rv, data) VALUES (?,?,?,?,?)", key,
+            rv, data, err);
+    if (r < 0)
+        return -1;
+    if (insert_change(s, key, rv, types[kind], data, prev, err) < 0)
+        return -1;
+    if (compact_log(s, rv, err) < 0)
+        return -1;
+    s->rv = rv;
+    return 0;
+}
+
+static int do_write(store *base, enum write_kind kind, const struct store_key *key, json_t *obj,
+                    int64_t expected_rv, husk_error *err)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    pthread_mutex_lock(&s->lock);
+    int r = exec_sql(s, "BEGIN IMMEDIATE", err);
+    if (r == 0) {
+        r = write_locked(s, kind, key, obj, expected_rv, err);
+        husk_error ignored = {0};
+        if (r == 0)
+            r = exec_sql(s, "COMMIT", err);
+        if (r < 0) {
+            exec_sql(s, "ROLLBACK", &ignored);
+            s->rv = meta_read(s, "rv");
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return r;
+}
+
+static int sqlite_create(store *base, const struct store_key *key, json_t *obj, husk_error *err)
+{
+    return do_write(base, WRITE_CREATE, key, obj, 0, err);
+}
+
+static int sqlite_update(store *base, const struct store_key *key, json_t *obj, int64_t expected_rv,
+                         husk_error *err)
+{
+    return do_write(base, WRITE_UPDATE, key, obj, expected_rv, err);
+}
+
+static int sqlite_remove(store *base, const struct store_key *key, int64_t expected_rv, json_t **ret_old,
+                         husk_error *err)
+{
+    json_t *old = NULL;
+    if (base->ops->get(base, key, &old, err) < 0)
+        return -1;
+    int r = do_write(base, WRITE_DELETE, key, old, expected_rv, err);
+    if (r == 0 && ret_old != NULL)
+        *ret_old = old;
+    else
+        json_decref(old);
+    return r;
+}
+
+static json_t *column_json(sqlite3_stmt *st, int col)
+{
+    const char *text = (const char *)sqlite3_column_text(st, col);
+    return text ? json_loads(text, 0, NULL) : NULL;
+}
+
+static int sqlite_get(store *base, const struct store_key *key, json_t **ret_obj, husk_error *err)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    sqlite3_stmt *st = NULL;
+    int r = 0;
+    pthread_mutex_lock(&s->lock);
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT data FROM objects WHERE resource = ? AND namespace = ? AND name = ?", -1,
+                           &st, NULL) != SQLITE_OK) {
+        r = db_fail(s, err, "prepare");
+    } else {
+        sqlite3_bind_text(st, 1, key->resource, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, key->ns ? key->ns : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, key->name, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        json_t *obj = rc == SQLITE_ROW ? column_json(st, 0) : NULL;
+        if (rc == SQLITE_DONE)
+            r = husk_error_set(err, ENOENT, "%s \"%s\" not found", key->resource, key->name);
+        else if (obj == NULL)
+            r = db_fail(s, err, "read");
+        else
+            *ret_obj = obj;
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->lock);
+    return r;
+}
+
+static int sqlite_list(store *base, const char *resource, const char *ns, json_t **ret_items, int64_t *ret_rv,
+                       husk_error *err)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    sqlite3_stmt *st = NULL;
+    const char *sql =
+        ns ? "SELECT data FROM objects WHERE resource = ?1 AND namespace = ?2 ORDER BY namespace, name"
+           : "SELECT data FROM objects WHERE resource = ?1 ORDER BY namespace, name";
+    json_t *items = json_array();
+    int r = 0, rc = SQLITE_DONE;
+    pthread_mutex_lock(&s->lock);
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        r = db_fail(s, err, "prepare");
+    } else {
+        sqlite3_bind_text(st, 1, resource, -1, SQLITE_STATIC);
+        if (ns)
+            sqlite3_bind_text(st, 2, ns, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            json_t *obj = column_json(st, 0);
+            if (obj)
+                json_array_append_new(items, obj);
+        }
+        if (rc != SQLITE_DONE)
+            r = db_fail(s, err, "list");
+    }
+    sqlite3_finalize(st);
+    int64_t rv = s->rv;
+    pthread_mutex_unlock(&s->lock);
+    if (r < 0) {
+        json_decref(items);
+        return -1;
+    }
+    *ret_items = items;
+    if (ret_rv)
+        *ret_rv = rv;
+    return 0;
+}
+
+static int changes_locked(struct store_sqlite *s, const char *resource, const char *ns, int64_t since_rv,
+                          int limit, json_t *events, husk_error *err)
+{
+    if (since_rv < s->compacted_rv)
+        return husk_error_set(err, ERANGE, "too old resource version: %" PRId64 " (%" PRId64 ")", since_rv,
+                              s->compacted_rv + 1);
+    sqlite3_stmt *st = NULL;
+    const char *sql =
+        ns ? "SELECT type, data, prev FROM changes WHERE rv > ?1 AND resource = ?2 AND namespace = ?3 "
+             "ORDER BY rv LIMIT ?4"
+           : "SELECT type, data, prev FROM changes WHERE rv > ?1 AND resource = ?2 ORDER BY rv LIMIT ?4";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_fail(s, err, "prepare");
+    sqlite3_bind_int64(st, 1, since_rv);
+    sqlite3_bind_text(st, 2, resource, -1, SQLITE_STATIC);
+    if (ns)
+        sqlite3_bind_text(st, 3, ns, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, limit);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *obj = column_json(st, 1), *prev = column_json(st, 2);
+        if (obj == NULL) {
+            json_decref(prev);
+            continue;
+        }
+        json_t *ev = json_pack("{s:s, s:o}", "type", (const char *)sqlite3_column_text(st, 0), "object", obj);
+        if (prev != NULL)
+            json_object_set_new(ev, "prev", prev);
+        json_array_append_new(events, ev);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(s, err, "changes");
+}
+
+static int sqlite_changes(store *base, const char *resource, const char *ns, int64_t since_rv, int limit,
+                          json_t **ret_events, husk_error *err)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    json_t *events = json_array();
+    pthread_mutex_lock(&s->lock);
+    int r = changes_locked(s, resource, ns, since_rv, limit, events, err);
+    pthread_mutex_unlock(&s->lock);
+    if (r < 0) {
+        json_decref(events);
+        return -1;
+    }
+    *ret_events = events;
+    return 0;
+}
+
+static int64_t sqlite_current_rv(store *base)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    pthread_mutex_lock(&s->lock);
+    int64_t rv = s->rv;
+    pthread_mutex_unlock(&s->lock);
+    return rv;
+}
+
+static void sqlite_close(store *base)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    sqlite3_close(s->db);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+static const struct store_ops sqlite_ops = {
+    .create = sqlite_create,
+    .get = sqlite_get,
+    .list = sqlite_list,
+    .update = sqlite_update,
+    .remove = sqlite_remove,
+    .changes = sqlite_changes,
+    .current_rv = sqlite_current_rv,
+    .close = sqlite_close,
+};
+
+int store_sqlite_open(const char *path, store **ret_store, husk_error *err)
+{
+    struct store_sqlite *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return husk_error_set(err, ENOMEM, "store: out of memory");
+    s->base.ops = &sqlite_ops;
+    pthread_mutex_init(&s->lock, NULL);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+        husk_error_set(err, EIO, "store: opening %s: %s", path,
+                       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        sqlite_close(&s->base);
+        return -1;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    if (exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", err) < 0 ||
+        exec_sql(s, schema, err) < 0) {
+        husk_error_wrap(err, "opening %s", path);
+        sqlite_close(&s->base);
+        return -1;
+    }
+    /* Stores made before the log kept the previous version gain the column; it exists already otherwise. */
+    husk_error ignored = {0};
+    exec_sql(s, "ALTER TABLE changes ADD COLUMN prev TEXT", &ignored);
+    s->rv = meta_read(s, "rv");
+    s->compacted_rv = meta_read(s, "compacted_rv");
+    *ret_store = &s->base;
+    return 0;
+}
+
+void store_close(store *s)
+{
+    if (s != NULL)
+        s->ops->close(s);
+}

@@ -1,0 +1,222 @@
+/* See agent.h. The agent is a table of pod workers by uid; workers that finished (their pod killed and
+ * cleaned up) are joined and freed on the next call. */
+#include "node/agent.h"
+
+#include "base/cleanup.h"
+#include "base/log.h"
+#include "node/worker.h"
+#include "objects/pod.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct node_agent {
+    struct node_agent_config config;
+    char *data_dir, *node_name, *host_ip, *cgroup_parent;
+    pthread_mutex_t lock;
+    struct node_pod_worker **workers;
+    size_t count, capacity;
+    char **done; /* uids of workers that finished, to be joined */
+    size_t done_count, done_capacity;
+};
+
+const struct node_agent_config *node_agent_config(const struct node_agent *agent)
+{
+    return &agent->config;
+}
+
+void node_agent_pod_done(struct node_agent *agent, const char *uid)
+{
+    pthread_mutex_lock(&agent->lock);
+    if (agent->done_count == agent->done_capacity) {
+        size_t capacity = agent->done_capacity ? agent->done_capacity * 2 : 8;
+        char **done = realloc(agent->done, capacity * sizeof *done);
+        if (done != NULL) {
+            agent->done = done;
+            agent->done_capacity = capacity;
+        }
+    }
+    if (agent->done_count < agent->done_capacity)
+        agent->done[agent->done_count++] = strdup(uid);
+    pthread_mutex_unlock(&agent->lock);
+}
+
+/* Index of the worker of uid, or -1; under the lock. */
+static ssize_t find(const struct node_agent *agent, const char *uid)
+{
+    for (size_t i = 0; i < agent->count; i++)
+        if (strcmp(agent->workers[i]->uid, uid) == 0)
+            return (ssize_t)i;
+    return -1;
+}
+
+/* Joins the workers that finished; their threads have returned, so this does not block for long. */
+static void reap(struct node_agent *agent)
+{
+    pthread_mutex_lock(&agent->lock);
+    for (size_t d = 0; d < agent->done_count; d++) {
+        ssize_t i = find(agent, agent->done[d]);
+        if (i >= 0) {
+            struct node_pod_worker *w = agent->workers[i];
+            agent->workers[i] = agent->workers[--agent->count];
+            pthread_mutex_unlock(&agent->lock);
+            node_worker_join_and_free(w);
+            pthread_mutex_lock(&agent->lock);
+        }
+        free(agent->done[d]);
+    }
+    agent->done_count = 0;
+    pthread_mutex_unlock(&agent->lock);
+}
+
+static int add_worker(struct node_agent *agent, const json_t *pod, husk_error *err)
+{
+    struct node_pod_worker *w = NULL;
+    if (agent->count == agent->capacity) {
+        size_t capacity = agent->capacity ? agent->capacity * 2 : 16;
+        struct node_pod_worker **workers = realloc(agent->workers, capacity * sizeof *workers);
+        if (workers == NULL)
+            return husk_error_set(err, ENOMEM, "out of memory");
+        agent->workers = workers;
+        agent->capacity = capacity;
+    }
+    if (node_worker_new(agent, pod, &w, err) < 0)
+        return -1;
+    agent->workers[agent->count++] = w;
+    return 0;
+}
+
+int node_agent_sync_pod(struct node_agent *agent, const json_t *pod, husk_error *err)
+{
+    const char *uid = objects_get_string(objects_get_object(pod, "metadata"), "uid");
+    if (uid == NULL)
+        return husk_error_set(err, EINVAL, "pod %s has no metadata.uid", objects_meta_name(pod));
+    reap(agent);
+    pthread_mutex_lock(&agent->lock);
+    ssize_t i = find(agent, uid);
+    int r = 0;
+    if (i < 0) {
+        r = add_worker(agent, pod, err);
+    } else {
+        struct node_pod_worker *w = agent->workers[i];
+        pthread_mutex_lock(&w->lock);
+        json_decref(w->pending_pod);
+        w->pending_pod = json_deep_copy(pod);
+        pthread_mutex_unlock(&w->lock);
+        node_worker_wake(w);
+    }
+    pthread_mutex_unlock(&agent->lock);
+    return r;
+}
+
+void node_agent_kill_pod(struct node_agent *agent, const char *uid, int64_t grace_seconds)
+{
+    reap(agent);
+    pthread_mutex_lock(&agent->lock);
+    ssize_t i = find(agent, uid);
+    if (i >= 0) {
+        struct node_pod_worker *w = agent->workers[i];
+        pthread_mutex_lock(&w->lock);
+        /* A second request may shorten the grace period, never lengthen it (kubectl delete --grace-period).
+         */
+        if (!w->kill_requested || grace_seconds < w->kill_grace_seconds)
+            w->kill_grace_seconds = grace_seconds;
+        w->kill_requested = true;
+        pthread_mutex_unlock(&w->lock);
+        node_worker_wake(w);
+    }
+    pthread_mutex_unlock(&agent->lock);
+}
+
+json_t *node_agent_pods(struct node_agent *agent)
+{
+    reap(agent);
+    json_t *list = json_array();
+    pthread_mutex_lock(&agent->lock);
+    for (size_t i = 0; i < agent->count; i++) {
+        struct node_pod_worker *w = agent->workers[i];
+        pthread_mutex_lock(&w->lock);
+        if (!w->gone)
+            json_array_append_new(list, json_deep_copy(w->pending_pod ? w->pending_pod : w->pod));
+        pthread_mutex_unlock(&w->lock);
+    }
+    pthread_mutex_unlock(&agent->lock);
+    return list;
+}
+
+/* Resumes the pods a previous daemon left under DATA_DIR/pods: each has its worker.json. */
+static void resume(struct node_agent *agent)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/pods", agent->data_dir);
+    cleanup_closedir DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s/worker.json", dir, e->d_name);
+        json_t *record = json_load_file(path, 0, NULL);
+        json_t *pod = json_object_get(record, "pod");
+        husk_error err = {0};
+        if (pod == NULL)
+            log_warn("pod dir %s/%s has no readable worker.json; leaving it alone", dir, e->d_name);
+        else if (add_worker(agent, pod, &err) < 0)
+            log_warn("resuming pod %s: %s", e->d_name, err.message);
+        json_decref(record);
+    }
+}
+
+int node_agent_new(const struct node_agent_config *config, struct node_agent **ret, husk_error *err)
+{
+    struct node_agent *agent = calloc(1, sizeof *agent);
+    if (agent == NULL)
+        return husk_error_set(err, ENOMEM, "out of memory");
+    agent->config = *config;
+    agent->data_dir = strdup(config->data_dir);
+    agent->node_name = strdup(config->node_name ? config->node_name : "localhost");
+    agent->host_ip = config->host_ip ? strdup(config->host_ip) : NULL;
+    agent->cgroup_parent = config->cgroup_parent ? strdup(config->cgroup_parent) : NULL;
+    agent->config.cgroup_parent = agent->cgroup_parent;
+    agent->config.data_dir = agent->data_dir;
+    agent->config.node_name = agent->node_name;
+    agent->config.host_ip = agent->host_ip;
+    pthread_mutex_init(&agent->lock, NULL);
+    char path[4096];
+    const char *subdirs[] = {"", "/pods", "/logs"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s%s", agent->data_dir, subdirs[i]);
+        if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+            husk_error_set_errno(err, errno, "creating %s", path);
+            node_agent_free(agent);
+            return -1;
+        }
+    }
+    pthread_mutex_lock(&agent->lock);
+    resume(agent);
+    pthread_mutex_unlock(&agent->lock);
+    *ret = agent;
+    return 0;
+}
+
+void node_agent_free(struct node_agent *agent)
+{
+    if (agent == NULL)
+        return;
+    reap(agent);
+    for (size_t i = 0; i < agent->count; i++)
+        node_worker_join_and_free(agent->workers[i]);
+    reap(agent);
+    free(agent->workers);
+    free(agent->done);
+    free(agent->data_dir);
+    free(agent->node_name);
+    free(agent->host_ip);
+    free(agent->cgroup_parent);
+    pthread_mutex_destroy(&agent->lock);
+    free(agent);
+}

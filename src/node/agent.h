@@ -1,0 +1,64 @@
+/* The node agent: what the kubelet is to a Kubernetes node. It runs the pods it is given (from the API
+ * and from static manifests) through one pod worker each, keeps them running across restarts of the
+ * daemon (their state lives under DATA_DIR/pods/UID), and reports status and events back through hooks,
+ * so that this layer never calls the API layer above it. */
+#ifndef HUSK_NODE_AGENT_H
+#define HUSK_NODE_AGENT_H
+
+#include "base/error.h"
+#include "image/image.h"
+#include "node/backoff.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+struct node_agent;
+
+/* Hooks are called from the pods' worker threads, so they must be thread-safe. */
+struct node_agent_hooks {
+    /* The pod's status (a Kubernetes PodStatus) changed. */
+    void (*pod_status)(void *data, const json_t *pod, const json_t *status);
+    /* An event: type "Normal" or "Warning", reason ("Pulled", "Started", "BackOff", ...), the container's
+     * field path ("spec.containers{app}") or NULL, and the message. */
+    void (*pod_event)(void *data, const json_t *pod, const char *type, const char *reason,
+                      const char *field_path, const char *message);
+    /* The pod was killed and nothing of it is left on the node. */
+    void (*pod_gone)(void *data, const json_t *pod, const json_t *final_status);
+    /* ConfigMaps and Secrets for env and volumes (see node_pod_facts.lookup); NULL when there are none. */
+    int (*lookup)(void *data, const char *resource, const char *namespace_, const char *name, json_t **ret,
+                  husk_error *err);
+    void *data;
+};
+
+struct node_agent_config {
+    const char *data_dir; /* pods under DATA_DIR/pods, logs under DATA_DIR/logs */
+    const char *node_name;
+    const char *host_ip;       /* status.hostIP */
+    const char *cgroup_parent; /* pods' cgroups go under it; NULL: "husk" */
+    struct image_store *images;
+    const struct image_pull_options *pull_options; /* NULL: defaults */
+    struct node_agent_hooks hooks;
+    struct node_backoff backoff; /* periods; zeros are Kubernetes' defaults */
+};
+
+/* Starts the agent and resumes every pod found under DATA_DIR/pods (their containers keep running). */
+int node_agent_new(const struct node_agent_config *config, struct node_agent **ret, husk_error *err);
+
+/* Runs pod (with metadata.uid set), or takes its new version if it runs already. */
+int node_agent_sync_pod(struct node_agent *agent, const json_t *pod, husk_error *err);
+
+/* Terminates the pod gracefully: grace_seconds, or the pod's terminationGracePeriodSeconds when negative.
+ * Unknown uids are ignored. */
+void node_agent_kill_pod(struct node_agent *agent, const char *uid, int64_t grace_seconds);
+
+/* The pods the agent runs (a new array of their JSON), for reconciling with the API after a restart. */
+json_t *node_agent_pods(struct node_agent *agent);
+
+/* Stops the workers and frees the agent; the pods keep running, to be resumed by the next agent. */
+void node_agent_free(struct node_agent *agent);
+
+/* Internals the workers share. */
+const struct node_agent_config *node_agent_config(const struct node_agent *agent);
+void node_agent_pod_done(struct node_agent *agent, const char *uid);
+
+#endif

@@ -1,0 +1,117 @@
+/* One pod worker per pod: the kubelet's per-pod state machine (pkg/kubelet/pod_workers.go + SyncPod),
+ * run on a thread of its own. It drives the runtime (sandbox, containers), decides restarts by the
+ * restart policies and back-off, runs init containers and sidecars in order, terminates gracefully, and
+ * reports the pod's status and events through the agent's hooks. Private to src/node. */
+#ifndef HUSK_NODE_WORKER_H
+#define HUSK_NODE_WORKER_H
+
+#include "node/agent.h"
+#include "node/backoff.h"
+#include "runtime/runtime.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum node_container_kind { NODE_CONTAINER_INIT, NODE_CONTAINER_SIDECAR, NODE_CONTAINER_APP };
+
+enum node_probe_kind { NODE_PROBE_STARTUP, NODE_PROBE_LIVENESS, NODE_PROBE_READINESS, NODE_PROBE_KINDS };
+
+/* One probe's schedule and its run of consecutive results (pkg/kubelet/prober/worker.go). */
+struct node_probe_state {
+    int64_t next_ms; /* monotonic: when it runs next */
+    int successes, failures;
+};
+
+/* What the worker knows of one container of its pod. Touched only by the worker's thread. */
+struct node_container {
+    const json_t *spec; /* an element of the pod's containers or initContainers */
+    const char *name;
+    enum node_container_kind kind;
+    bool exists;        /* an instance of it exists in the sandbox */
+    int runs;           /* instances started so far; restartCount is runs - 1 */
+    json_t *state;      /* Kubernetes ContainerState: {"waiting":{...}} / running / terminated */
+    json_t *last_state; /* Kubernetes ContainerState of the previous instance, or {} */
+    bool started, ready;
+    int stop_signal;
+    struct node_backoff backoff;      /* crash loops */
+    struct node_backoff pull_backoff; /* failed image pulls (ImagePullBackOff) */
+    int64_t not_before_ms;            /* monotonic: the back-off holds restarts until then */
+    int64_t started_ms;               /* monotonic start of the current instance */
+    char *image_id;                   /* "sha256:..." once the image is known */
+    char *image_name;                 /* the image as the status shows it */
+    int watch;                        /* inotify watch of its state dir, or -1 */
+    struct node_probe_state probes[NODE_PROBE_KINDS];
+    int64_t kill_deadline_ms; /* a kill for restart is under way: SIGKILL then; 0 when none */
+};
+
+struct node_pod_worker {
+    struct node_agent *agent;
+    json_t *pod; /* the pod being run; owned */
+    char *uid;
+    char *pod_dir; /* DATA/pods/UID */
+    char *log_dir; /* DATA/logs/NS_NAME_UID */
+    struct runtime_sandbox *sandbox;
+    struct node_container *containers; /* init containers first, in order, then app containers */
+    size_t count;
+    char *start_time;      /* RFC 3339, when the worker first saw the pod */
+    json_t *conditions;    /* last reported conditions, for their transition times */
+    json_t *last_status;   /* last reported status */
+    bool pod_failed;       /* an init container failed under restartPolicy Never */
+    bool completed;        /* every container has finished for good */
+    char *terminal_reason; /* "DeadlineExceeded" */
+    char *terminal_message;
+    int64_t started_ms; /* monotonic, for activeDeadlineSeconds */
+
+    /* Requests from other threads, under lock. */
+    pthread_mutex_t lock;
+    bool kill_requested;
+    int64_t kill_grace_seconds;
+    json_t *pending_pod;
+    bool stop_thread; /* the daemon stops; the pod keeps running */
+
+    pthread_t thread;
+    int wake_fd;    /* eventfd */
+    int inotify_fd; /* container state changes */
+    bool gone;      /* terminated and cleaned up */
+};
+
+/* worker.c */
+int node_worker_new(struct node_agent *agent, const json_t *pod, struct node_pod_worker **ret,
+                    husk_error *err);
+void node_worker_wake(struct node_pod_worker *w);
+void node_worker_join_and_free(struct node_pod_worker *w);
+int64_t node_now_ms(void);
+char *node_rfc3339_now(void);
+void node_worker_event(struct node_pod_worker *w, const struct node_container *c, const char *type,
+                       const char *reason, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+int node_worker_save(struct node_pod_worker *w, husk_error *err);
+
+/* worker_sync.c: one pass of the state machine; returns the ms until it next needs to run (-1: only on an
+ * event). */
+int64_t node_worker_sync(struct node_pod_worker *w);
+
+/* worker_start.c: starts one container (image, config, create, start); the state is updated either way. */
+void node_worker_start_container(struct node_pod_worker *w, struct node_container *c);
+/* Reads back the runtime's record of a container that exited. */
+void node_worker_refresh_container(struct node_pod_worker *w, struct node_container *c, bool *ret_exited);
+
+/* worker_stop.c: stops containers (apps together, then sidecars in reverse order) within grace_seconds and
+ * removes the sandbox; with remove false only the containers are stopped. */
+void node_worker_stop_containers(struct node_pod_worker *w, int64_t grace_seconds, bool sidecars_too);
+void node_worker_teardown(struct node_pod_worker *w);
+
+/* worker_probe.c: probes and lifecycle hooks */
+void node_worker_probes_reset(struct node_container *c);
+/* Runs the probes that are due on running containers; returns ms until the next one (-1: none). */
+int64_t node_worker_run_probes(struct node_pod_worker *w);
+/* Runs postStart after a start; false when it failed and the container is being killed. */
+bool node_worker_post_start(struct node_pod_worker *w, struct node_container *c);
+/* Runs preStop before a stop, within the deadline (monotonic ms). */
+void node_worker_pre_stop(struct node_pod_worker *w, struct node_container *c, int64_t deadline_ms);
+
+/* pod_status.c */
+json_t *node_worker_status(struct node_pod_worker *w);
+
+#endif

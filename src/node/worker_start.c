@@ -1,0 +1,282 @@
+/* Starting one container of a pod as the kubelet does (kuberuntime_container.go startContainer): pull its
+ * image by the pull policy, build its config, create and start it; and reading back how it ended. Each
+ * failure leaves the container waiting with the Kubernetes reason (ErrImagePull, ImagePullBackOff,
+ * ErrImageNeverPull, InvalidImageName, CreateContainerConfigError) and an event. */
+#include "node/worker.h"
+
+#include "base/arena.h"
+#include "base/cleanup.h"
+#include "node/pod_config.h"
+#include "node/volumes.h"
+#include "objects/pod.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* A failed pull or config waits this long before the next try; pulls back off like crashes. */
+#define CONFIG_RETRY_MS 2000
+/* The kubelet's limits on a termination message (kuberuntime: maxMsgSize, FallbackToLogsOnError tail). */
+#define TERMINATION_MESSAGE_MAX 4096
+#define FALLBACK_LOG_BYTES      2048
+#define FALLBACK_LOG_LINES      80
+
+static char *rfc3339(int64_t ns)
+{
+    char buf[32];
+    time_t secs = (time_t)(ns / 1000000000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return strdup(buf);
+}
+
+static void set_waiting(struct node_container *c, const char *reason, const char *message)
+{
+    json_decref(c->state);
+    c->state = json_pack("{s:{s:s,s:s?}}", "waiting", "reason", reason, "message", message);
+}
+
+static void pull_failed(struct node_pod_worker *w, struct node_container *c, const char *image, int rc,
+                        const char *message)
+{
+    const char *reason = image_failure_reason(rc);
+    bool again = c->pull_backoff.next_delay_ms > 0 && strcmp(reason, "ErrImagePull") == 0;
+    int64_t delay = node_backoff_on_exit(&c->pull_backoff, 0);
+    c->not_before_ms = node_now_ms() + (delay > 0 ? delay : CONFIG_RETRY_MS);
+    if (again) {
+        char text[512];
+        snprintf(text, sizeof text, "Back-off pulling image \"%s\"", image);
+        set_waiting(c, "ImagePullBackOff", text);
+        node_worker_event(w, c, "Normal", "BackOff", "%s", text);
+        return;
+    }
+    set_waiting(c, reason, message);
+    node_worker_event(w, c, "Warning", "Failed", "Failed to pull image \"%s\": %s", image, message);
+    node_worker_event(w, c, "Warning", "Failed", "Error: %s", reason);
+}
+
+/* Resolves the container's image by its pull policy; NULL after reporting a failure. */
+static struct image *ensure_image(struct node_pod_worker *w, struct node_container *c)
+{
+    const struct node_agent_config *config = node_agent_config(w->agent);
+    const char *name = objects_get_string(c->spec, "image");
+    const char *policy_text = objects_get_string(c->spec, "imagePullPolicy");
+    enum image_pull_policy policy = image_default_pull_policy(name ? name : "");
+    if (policy_text != NULL)
+        image_pull_policy_parse(policy_text, &policy);
+    husk_error err = {0};
+    struct image *img = NULL;
+    bool present = false;
+    if (policy != IMAGE_PULL_ALWAYS && name != NULL) {
+        struct image *probe = NULL;
+        present = image_get(config->images, name, &probe, &err) == 0;
+        image_free(probe);
+    }
+    if (!present && policy != IMAGE_PULL_NEVER)
+        node_worker_event(w, c, "Normal", "Pulling", "Pulling image \"%s\"", name ? name : "");
+    int64_t t0 = node_now_ms();
+    int rc = name != NULL ? image_ensure(config->images, name, policy, config->pull_options, &img, &err)
+                          : IMAGE_ERR_INVALID_NAME;
+    if (rc < 0) {
+        pull_failed(w, c, name ? name : "", rc, name ? err.message : "image is empty");
+        return NULL;
+    }
+    if (present)
+        node_worker_event(w, c, "Normal", "Pulled", "Container image \"%s\" already present on machine",
+                          name);
+    else
+        node_worker_event(w, c, "Normal", "Pulled", "Successfully pulled image \"%s\" in %lldms", name,
+                          (long long)(node_now_ms() - t0));
+    c->pull_backoff.next_delay_ms = 0;
+    free(c->image_id);
+    free(c->image_name);
+    c->image_id = strdup(img->record.config_digest);
+    c->image_name = strdup(img->record.name ? img->record.name : name);
+    return img;
+}
+
+static int build_config(struct node_pod_worker *w, struct node_container *c, const struct image *img,
+                        struct husk_arena *arena, struct runtime_container_config *ret, husk_error *err)
+{
+    const struct node_agent_config *config = node_agent_config(w->agent);
+    struct node_pod_facts facts = {
+        .node_name = config->node_name,
+        .host_ip = config->host_ip,
+        .lookup = config->hooks.lookup,
+        .lookup_data = config->hooks.data,
+    };
+    struct node_image_info image = {.layers = (const char *const *)img->layer_dirs, .config = &img->config};
+    char *dir = husk_arena_printf(arena, "%s/%s", w->log_dir, c->name);
+    char *log = husk_arena_printf(arena, "%s/%d.log", dir ? dir : "", c->runs);
+    if (dir == NULL || log == NULL)
+        return husk_error_set(err, ENOMEM, "out of memory");
+    mkdir(w->log_dir, 0755);
+    mkdir(dir, 0755);
+    return node_container_config(w->pod, c->spec, &image, &facts, w->pod_dir, log, arena, ret, err);
+}
+
+static void watch_state(struct node_pod_worker *w, struct node_container *c)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/containers/%s", w->sandbox->state_dir, c->name);
+    c->watch = inotify_add_watch(w->inotify_fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE);
+}
+
+static void mark_running(struct node_pod_worker *w, struct node_container *c,
+                         const struct runtime_container_status *st)
+{
+    if (c->runs > 0 && json_object_get(c->state, "terminated") != NULL) {
+        json_decref(c->last_state);
+        c->last_state = json_incref(c->state);
+    }
+    c->runs++;
+    char *at = rfc3339(st->started_at_ns ? st->started_at_ns : (int64_t)time(NULL) * 1000000000);
+    json_decref(c->state);
+    c->state = json_pack("{s:{s:s}}", "running", "startedAt", at ? at : "");
+    free(at);
+    c->exists = true;
+    c->started_ms = node_now_ms();
+    node_worker_probes_reset(c);
+    watch_state(w, c);
+}
+
+void node_worker_start_container(struct node_pod_worker *w, struct node_container *c)
+{
+    struct image *img = ensure_image(w, c);
+    if (img == NULL)
+        return;
+    struct husk_arena arena = {0};
+    struct runtime_container_config config;
+    husk_error err = {0};
+    if (build_config(w, c, img, &arena, &config, &err) < 0) {
+        set_waiting(c, "CreateContainerConfigError", err.message);
+        c->not_before_ms = node_now_ms() + CONFIG_RETRY_MS;
+        node_worker_event(w, c, "Warning", "Failed", "Error: %s", err.message);
+        husk_arena_free(&arena);
+        image_free(img);
+        return;
+    }
+    c->stop_signal = config.stop_signal;
+    if (c->exists) {
+        if (c->watch >= 0)
+            inotify_rm_watch(w->inotify_fd, c->watch);
+        c->watch = -1;
+        runtime_container_remove(w->sandbox, c->name, &err);
+        c->exists = false;
+    }
+    struct runtime_container_status st = {0};
+    int r = runtime_container_create(w->sandbox, &config, &err);
+    if (r == 0) {
+        c->exists = true;
+        node_worker_event(w, c, "Normal", "Created", "Created container %s", c->name);
+        r = runtime_container_start(w->sandbox, c->name, &err);
+    }
+    if (r == 0)
+        r = runtime_container_status(w->sandbox, c->name, &st, &err);
+    husk_arena_free(&arena);
+    image_free(img);
+    if (r < 0) {
+        c->runs++;
+        json_decref(c->state);
+        c->state = json_pack("{s:{s:i,s:s,s:s}}", "terminated", "exitCode", 128, "reason", "StartError",
+                             "message", err.message);
+        c->started_ms = node_now_ms();
+        node_worker_event(w, c, "Warning", "Failed", "Error: %s", err.message);
+        return;
+    }
+    mark_running(w, c, &st);
+    node_worker_event(w, c, "Normal", "Started", "Started container %s", c->name);
+    node_worker_post_start(w, c);
+    /* It may have exited already (a quick /bin/true): the next refresh records that. */
+}
+
+/* The termination message: the file at terminationMessagePath, or with FallbackToLogsOnError and an
+ * empty file and a failure, the tail of the container's log. */
+static char *termination_message(struct node_pod_worker *w, struct node_container *c, int exit_code)
+{
+    struct husk_arena arena = {0};
+    char *path = node_termination_log_path(w->pod_dir, c->name, &arena);
+    char buf[TERMINATION_MESSAGE_MAX + 1] = "";
+    cleanup_close int fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+    husk_arena_free(&arena);
+    ssize_t n = fd >= 0 ? read(fd, buf, TERMINATION_MESSAGE_MAX) : 0;
+    buf[n > 0 ? n : 0] = '\0';
+    const char *policy = objects_get_string(c->spec, "terminationMessagePolicy");
+    if (buf[0] != '\0' || exit_code == 0 || policy == NULL || strcmp(policy, "FallbackToLogsOnError") != 0)
+        return buf[0] != '\0' ? strdup(buf) : NULL;
+    char log[4200];
+    snprintf(log, sizeof log, "%s/%s/%d.log", w->log_dir, c->name, c->runs - 1);
+    cleanup_fclose FILE *f = fopen(log, "re");
+    if (f == NULL)
+        return NULL;
+    /* Keep the last lines' messages, stripped of the CRI prefix "TIME STREAM TAG ". */
+    char *lines[FALLBACK_LOG_LINES] = {0};
+    size_t count = 0;
+    char line[4096];
+    while (fgets(line, sizeof line, f) != NULL) {
+        char *msg = line;
+        for (int field = 0; field < 3 && msg != NULL; field++)
+            msg = strchr(msg, ' ') ? strchr(msg, ' ') + 1 : NULL;
+        free(lines[count % FALLBACK_LOG_LINES]);
+        lines[count++ % FALLBACK_LOG_LINES] = strdup(msg ? msg : line);
+    }
+    size_t first = count > FALLBACK_LOG_LINES ? count - FALLBACK_LOG_LINES : 0, len = 0;
+    char out[FALLBACK_LOG_BYTES * 2 + 1] = "";
+    for (size_t i = first; i < count; i++) {
+        const char *l = lines[i % FALLBACK_LOG_LINES];
+        size_t ll = l ? strlen(l) : 0;
+        if (len + ll < sizeof out) {
+            memcpy(out + len, l, ll);
+            len += ll;
+        }
+    }
+    for (size_t i = 0; i < FALLBACK_LOG_LINES; i++)
+        free(lines[i]);
+    out[len] = '\0';
+    return strdup(len > FALLBACK_LOG_BYTES ? out + len - FALLBACK_LOG_BYTES : out);
+}
+
+void node_worker_refresh_container(struct node_pod_worker *w, struct node_container *c, bool *ret_exited)
+{
+    struct runtime_container_status st = {0};
+    husk_error err = {0};
+    *ret_exited = false;
+    if (runtime_container_status(w->sandbox, c->name, &st, &err) < 0) {
+        /* The runtime lost it: the kubelet reports such a container as ContainerStatusUnknown, 137. */
+        st.state = RUNTIME_CONTAINER_EXITED;
+        st.exit_code = 137;
+        snprintf(st.reason, sizeof st.reason, "ContainerStatusUnknown");
+        snprintf(st.message, sizeof st.message,
+                 "The container could not be located when the pod was terminated");
+    }
+    if (st.state != RUNTIME_CONTAINER_EXITED)
+        return;
+    const char *started_at =
+        json_string_value(json_object_get(json_object_get(c->state, "running"), "startedAt"));
+    char *finished = rfc3339(st.finished_at_ns ? st.finished_at_ns : (int64_t)time(NULL) * 1000000000);
+    char *message = termination_message(w, c, st.exit_code);
+    if (message == NULL && st.message[0] != '\0')
+        message = strdup(st.message);
+    const char *reason = st.oom_killed       ? "OOMKilled"
+                         : st.reason[0]      ? st.reason
+                         : st.exit_code == 0 ? "Completed"
+                                             : "Error";
+    json_t *terminated = json_pack("{s:i,s:s,s:s?,s:s?,s:s?}", "exitCode", st.exit_code, "reason", reason,
+                                   "message", message, "startedAt", started_at, "finishedAt", finished);
+    if (st.signal > 0)
+        json_object_set_new(terminated, "signal", json_integer(st.signal));
+    char id[512];
+    snprintf(id, sizeof id, "husk://%s/%s/%d", w->uid, c->name, c->runs);
+    json_object_set_new(terminated, "containerID", json_string(id));
+    free(finished);
+    free(message);
+    json_decref(c->state);
+    c->state = json_pack("{s:o}", "terminated", terminated);
+    c->started = false;
+    c->ready = false;
+    *ret_exited = true;
+}

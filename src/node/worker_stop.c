@@ -1,0 +1,123 @@
+/* Graceful termination as the kubelet does it (pod-lifecycle "Termination of Pods"; KEP-753 for
+ * sidecars): the app containers get their stop signal together and the grace period to exit, then
+ * SIGKILL; sidecars follow in reverse order of their start with what is left of the period; then the
+ * sandbox, the pod's volumes and logs are removed. */
+#include "node/worker.h"
+
+#include "base/log.h"
+
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+/* A sidecar still gets a moment after the main containers used up the grace period (the kubelet's
+ * minimum grace for a container). */
+#define MIN_GRACE_MS 2000
+
+static bool running(const struct node_container *c)
+{
+    return c->exists && json_object_get(c->state, "running") != NULL;
+}
+
+static void signal_container(struct node_pod_worker *w, struct node_container *c, int sig)
+{
+    husk_error err = {0};
+    if (runtime_container_kill(w->sandbox, c->name, sig, &err) < 0)
+        log_debug("pod %s: signalling %s: %s", w->uid, c->name, err.message);
+}
+
+/* Waits until the deadline for every container in the list to exit, then kills what is left. */
+static void wait_or_kill(struct node_pod_worker *w, struct node_container **list, size_t n,
+                         int64_t deadline_ms)
+{
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < n; i++) {
+            struct runtime_container_status st;
+            husk_error err = {0};
+            int64_t left = deadline_ms - node_now_ms();
+            if (running(list[i]))
+                runtime_container_wait(w->sandbox, list[i]->name, left > 0 ? (int)left : 0, &st, &err);
+            bool exited = false;
+            if (running(list[i]))
+                node_worker_refresh_container(w, list[i], &exited);
+        }
+        bool left_running = false;
+        for (size_t i = 0; i < n; i++) {
+            if (running(list[i])) {
+                signal_container(w, list[i], SIGKILL);
+                left_running = true;
+            }
+        }
+        if (!left_running)
+            return;
+        deadline_ms = node_now_ms() + 10000; /* SIGKILL cannot be ignored; this only bounds a stuck kernel */
+    }
+}
+
+/* A preStop hook still running at the end of the grace period gets this one extension (the kubelet's
+ * minimum grace after a hook). */
+#define PRE_STOP_EXTENSION_MS 2000
+
+static void stop_group(struct node_pod_worker *w, struct node_container **list, size_t n, int64_t deadline_ms)
+{
+    for (size_t i = 0; i < n; i++)
+        node_worker_pre_stop(w, list[i], deadline_ms);
+    if (node_now_ms() >= deadline_ms)
+        deadline_ms = node_now_ms() + PRE_STOP_EXTENSION_MS;
+    for (size_t i = 0; i < n; i++) {
+        node_worker_event(w, list[i], "Normal", "Killing", "Stopping container %s", list[i]->name);
+        signal_container(w, list[i], list[i]->stop_signal > 0 ? list[i]->stop_signal : SIGTERM);
+    }
+    wait_or_kill(w, list, n, deadline_ms);
+}
+
+void node_worker_stop_containers(struct node_pod_worker *w, int64_t grace_seconds, bool sidecars_too)
+{
+    if (w->sandbox == NULL)
+        return;
+    int64_t deadline = node_now_ms() + grace_seconds * 1000;
+    struct node_container *apps[w->count ? w->count : 1];
+    size_t n = 0;
+    for (size_t i = 0; i < w->count; i++)
+        if (w->containers[i].kind != NODE_CONTAINER_SIDECAR && running(&w->containers[i]))
+            apps[n++] = &w->containers[i];
+    stop_group(w, apps, n, deadline);
+    if (!sidecars_too)
+        return;
+    for (size_t i = w->count; i-- > 0;) {
+        struct node_container *c = &w->containers[i];
+        if (c->kind != NODE_CONTAINER_SIDECAR || !running(c))
+            continue;
+        int64_t sidecar_deadline =
+            deadline > node_now_ms() + MIN_GRACE_MS ? deadline : node_now_ms() + MIN_GRACE_MS;
+        stop_group(w, &c, 1, sidecar_deadline);
+    }
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    if (remove(path) < 0 && flag != FTW_DNR)
+        log_debug("removing %s: %m", path);
+    return 0;
+}
+
+/* FTW_PHYS: never follow a symlink a container planted in an emptyDir; FTW_MOUNT: never cross into a
+ * mount left behind. */
+static void remove_tree(const char *path)
+{
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+void node_worker_teardown(struct node_pod_worker *w)
+{
+    husk_error err = {0};
+    if (w->sandbox != NULL && runtime_sandbox_remove(w->sandbox, &err) < 0)
+        log_warn("pod %s: removing its sandbox: %s", w->uid, err.message);
+    runtime_sandbox_free(w->sandbox);
+    w->sandbox = NULL;
+    remove_tree(w->pod_dir);
+    remove_tree(w->log_dir);
+}

@@ -1,0 +1,194 @@
+/* The cgroup v1 backend: one hierarchy per controller under /sys/fs/cgroup (possibly co-mounted, as
+ * "cpu,cpuacct" with symlinks, which is why hierarchies are deduplicated by their real path). */
+#include "runtime/cgroup.h"
+
+#include "base/cleanup.h"
+#include "runtime/files.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define V1_ROOT "/sys/fs/cgroup"
+
+static const char *const v1_controllers[] = {"memory", "cpu",     "cpuacct", "pids",
+                                             "cpuset", "freezer", "blkio"};
+#define V1_CONTROLLER_COUNT (sizeof v1_controllers / sizeof v1_controllers[0])
+
+/* Fills dirs[i] with the hierarchy root of controller i, or "" when it is absent or a duplicate. */
+static void v1_hierarchies(char dirs[V1_CONTROLLER_COUNT][PATH_MAX])
+{
+    for (size_t i = 0; i < V1_CONTROLLER_COUNT; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, V1_ROOT "/%s", v1_controllers[i]);
+        if (realpath(path, dirs[i]) == NULL) {
+            dirs[i][0] = '\0';
+            continue;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(dirs[i], dirs[j]) == 0)
+                dirs[i][0] = '\0';
+    }
+}
+
+static void v1_dir(char *out, size_t size, const char *controller, const char *path)
+{
+    snprintf(out, size, V1_ROOT "/%s/%s", controller, path);
+}
+
+/* A new cpuset cgroup starts with no CPUs and no memory nodes; give it its parent's. */
+static int cpuset_inherit(const char *dir, husk_error *err)
+{
+    static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+    for (size_t i = 0; i < 2; i++) {
+        char path[PATH_MAX + 64], parent[PATH_MAX + 64];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        snprintf(parent, sizeof parent, "%s/../%s", dir, files[i]);
+        cleanup_free char *mine = NULL, *theirs = NULL;
+        if (runtime_read_file(path, 4096, &mine, err) < 0 ||
+            runtime_read_file(parent, 4096, &theirs, err) < 0)
+            return -1;
+        if (mine[0] != '\n' && mine[0] != '\0')
+            continue;
+        if (runtime_write_file(path, theirs, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int v1_create_one(const char *controller, const char *path, husk_error *err)
+{
+    char dir[PATH_MAX];
+    v1_dir(dir, sizeof dir, controller, "");
+    size_t base = strlen(dir);
+    v1_dir(dir, sizeof dir, controller, path);
+    /* Level by level, so that each new cpuset level is filled from the one above it. */
+    for (char *p = dir + base;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char saved = *p;
+        *p = '\0';
+        if (mkdir(dir, 0755) == 0) {
+            if (strcmp(controller, "cpuset") == 0 && cpuset_inherit(dir, err) < 0)
+                return -1;
+        } else if (errno != EEXIST) {
+            return husk_error_set_errno(err, errno, "creating cgroup %s", dir);
+        }
+        *p = saved;
+        if (saved == '\0')
+            return 0;
+    }
+}
+
+static int v1_create(const char *path, husk_error *err)
+{
+    char dirs[V1_CONTROLLER_COUNT][PATH_MAX];
+    v1_hierarchies(dirs);
+    for (size_t i = 0; i < V1_CONTROLLER_COUNT; i++)
+        if (dirs[i][0] != '\0' && v1_create_one(v1_controllers[i], path, err) < 0)
+            return -1;
+    return 0;
+}
+
+static int v1_set_resources(const char *path, const struct runtime_resources *r, husk_error *err)
+{
+    char dir[PATH_MAX], value[64];
+    v1_dir(dir, sizeof dir, "memory", path);
+    if (r->memory_limit_bytes > 0) {
+        snprintf(value, sizeof value, "%lld", (long long)r->memory_limit_bytes);
+        if (runtime_cgroup_write(dir, "memory.limit_in_bytes", value, err) < 0)
+            return -1;
+        /* Without swap accounting the limit is memory plus swap; with it, forbid swap as the kubelet
+         * does (it assumes swap off), so the limit is reached and the OOM killer acts. */
+        char memsw[PATH_MAX + 64];
+        snprintf(memsw, sizeof memsw, "%s/memory.memsw.limit_in_bytes", dir);
+        if (access(memsw, F_OK) == 0 &&
+            runtime_cgroup_write(dir, "memory.memsw.limit_in_bytes", value, err) < 0)
+            return -1;
+    }
+    v1_dir(dir, sizeof dir, "cpu", path);
+    if (r->cpu_shares > 0) {
+        snprintf(value, sizeof value, "%llu", (unsigned long long)r->cpu_shares);
+        if (runtime_cgroup_write(dir, "cpu.shares", value, err) < 0)
+            return -1;
+    }
+    if (r->cpu_quota_us > 0) {
+        snprintf(value, sizeof value, "%llu",
+                 (unsigned long long)(r->cpu_period_us ? r->cpu_period_us : 100000));
+        if (runtime_cgroup_write(dir, "cpu.cfs_period_us", value, err) < 0)
+            return -1;
+        snprintf(value, sizeof value, "%lld", (long long)r->cpu_quota_us);
+        if (runtime_cgroup_write(dir, "cpu.cfs_quota_us", value, err) < 0)
+            return -1;
+    }
+    v1_dir(dir, sizeof dir, "pids", path);
+    if (r->pids_limit > 0) {
+        snprintf(value, sizeof value, "%lld", (long long)r->pids_limit);
+        if (runtime_cgroup_write(dir, "pids.max", value, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int v1_enter(const char *path, pid_t pid, husk_error *err)
+{
+    char dirs[V1_CONTROLLER_COUNT][PATH_MAX], value[32];
+    v1_hierarchies(dirs);
+    snprintf(value, sizeof value, "%d", (int)pid);
+    for (size_t i = 0; i < V1_CONTROLLER_COUNT; i++) {
+        if (dirs[i][0] == '\0')
+            continue;
+        char dir[PATH_MAX];
+        v1_dir(dir, sizeof dir, v1_controllers[i], path);
+        if (runtime_cgroup_write(dir, "cgroup.procs", value, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int v1_oom_kill_count(const char *path, long *ret_count, husk_error *err)
+{
+    char dir[PATH_MAX];
+    v1_dir(dir, sizeof dir, "memory", path);
+    return runtime_cgroup_read_key(dir, "memory.oom_control", "oom_kill", ret_count, err);
+}
+
+static int v1_populated(const char *path, bool *ret_populated, husk_error *err)
+{
+    char dir[PATH_MAX];
+    v1_dir(dir, sizeof dir, "pids", path);
+    return runtime_cgroup_dir_populated(dir, ret_populated, err);
+}
+
+static int v1_destroy(const char *path, husk_error *err)
+{
+    char dirs[V1_CONTROLLER_COUNT][PATH_MAX];
+    v1_hierarchies(dirs);
+    /* Kill through the pids hierarchy first (every process is in it), then remove every hierarchy's dir. */
+    char dir[PATH_MAX];
+    v1_dir(dir, sizeof dir, "pids", path);
+    if (runtime_cgroup_kill_and_remove(dir, err) < 0)
+        return -1;
+    for (size_t i = 0; i < V1_CONTROLLER_COUNT; i++) {
+        if (dirs[i][0] == '\0')
+            continue;
+        v1_dir(dir, sizeof dir, v1_controllers[i], path);
+        if (runtime_cgroup_kill_and_remove(dir, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+const struct runtime_cgroup_manager runtime_cgroup_v1 = {
+    .name = "v1",
+    .create = v1_create,
+    .set_resources = v1_set_resources,
+    .enter = v1_enter,
+    .oom_kill_count = v1_oom_kill_count,
+    .populated = v1_populated,
+    .destroy = v1_destroy,
+};

@@ -1,0 +1,176 @@
+/* Containers from the caller's side: create prepares the container's dirs, config and cgroup; start,
+ * kill and remove ask the supervisor; status reads the state file the supervisor keeps, so it works
+ * with no supervisor at all. Stop (signal, grace, SIGKILL) runs here, in the caller, which may block. */
+#include "runtime/runtime.h"
+
+#include "base/cleanup.h"
+#include "runtime/cgroup.h"
+#include "runtime/client.h"
+#include "runtime/config.h"
+#include "runtime/files.h"
+#include "runtime/state.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static int container_dir(const struct runtime_sandbox *s, const char *name, char *out, size_t size,
+                         husk_error *err)
+{
+    if (name == NULL || name[0] == '\0' || name[0] == '.' || strchr(name, '/') != NULL || strlen(name) >= 128)
+        return husk_error_set(err, EINVAL, "bad container name '%s'", name ? name : "");
+    snprintf(out, size, "%s/containers/%s", s->state_dir, name);
+    return 0;
+}
+
+static void container_cgroup(const struct runtime_sandbox *s, const char *name, char *out, size_t size)
+{
+    snprintf(out, size, "%s/%s", s->cgroup_path, name);
+}
+
+int runtime_container_create(struct runtime_sandbox *s, const struct runtime_container_config *c,
+                             husk_error *err)
+{
+    char dir[4096], path[4200], cgroup[1200];
+    if (container_dir(s, c->name, dir, sizeof dir, err) < 0)
+        return -1;
+    if (mkdir(dir, 0700) < 0)
+        return husk_error_set_errno(err, errno, "creating container %s", c->name);
+    static const char *const subdirs[] = {"rootfs", "upper", "work"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, subdirs[i]);
+        if (mkdir(path, 0755) < 0)
+            return husk_error_set_errno(err, errno, "creating %s", path);
+    }
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    if (runtime_container_config_save(c, path, err) < 0)
+        return -1;
+    const struct runtime_cgroup_manager *cgroups;
+    container_cgroup(s, c->name, cgroup, sizeof cgroup);
+    if (runtime_cgroup_manager_get(&cgroups, err) < 0 || cgroups->create(cgroup, err) < 0 ||
+        cgroups->set_resources(cgroup, &c->resources, err) < 0)
+        return husk_error_wrap(err, "container %s", c->name);
+    struct runtime_container_status status = {.state = RUNTIME_CONTAINER_CREATED};
+    snprintf(path, sizeof path, "%s/state.json", dir);
+    return runtime_state_save(path, &status, err);
+}
+
+int runtime_container_start(struct runtime_sandbox *s, const char *name, husk_error *err)
+{
+    char dir[4096], request[256], reply[64];
+    if (container_dir(s, name, dir, sizeof dir, err) < 0)
+        return -1;
+    snprintf(request, sizeof request, "start %s", name);
+    return runtime_supervisor_request(s->state_dir, request, reply, sizeof reply, err);
+}
+
+int runtime_container_kill(struct runtime_sandbox *s, const char *name, int signal, husk_error *err)
+{
+    char dir[4096], request[256], reply[64];
+    if (container_dir(s, name, dir, sizeof dir, err) < 0)
+        return -1;
+    snprintf(request, sizeof request, "kill %s %d", name, signal);
+    return runtime_supervisor_request(s->state_dir, request, reply, sizeof reply, err);
+}
+
+int runtime_container_reopen_log(struct runtime_sandbox *s, const char *name, husk_error *err)
+{
+    char dir[4096], request[256], reply[64];
+    if (container_dir(s, name, dir, sizeof dir, err) < 0)
+        return -1;
+    snprintf(request, sizeof request, "reopen %s", name);
+    return runtime_supervisor_request(s->state_dir, request, reply, sizeof reply, err);
+}
+
+int runtime_container_status(const struct runtime_sandbox *s, const char *name,
+                             struct runtime_container_status *ret, husk_error *err)
+{
+    char dir[4096], path[4200];
+    if (container_dir(s, name, dir, sizeof dir, err) < 0)
+        return -1;
+    snprintf(path, sizeof path, "%s/state.json", dir);
+    if (runtime_state_load(path, ret, err) < 0)
+        return -1;
+    /* A running container whose supervisor is gone was killed with it (it was PID 1 of the pod's PID
+     * namespace, or its cgroup is killed on removal): report it as such rather than running forever. */
+    if (ret->state == RUNTIME_CONTAINER_RUNNING && !runtime_sandbox_alive(s)) {
+        ret->state = RUNTIME_CONTAINER_EXITED;
+        ret->signal = SIGKILL;
+        ret->exit_code = 128 + SIGKILL;
+        ret->finished_at_ns = runtime_now_ns();
+        snprintf(ret->reason, sizeof ret->reason, "Error");
+        snprintf(ret->message, sizeof ret->message, "the pod's supervisor exited");
+    }
+    return 0;
+}
+
+int runtime_container_wait(const struct runtime_sandbox *s, const char *name, int timeout_ms,
+                           struct runtime_container_status *ret, husk_error *err)
+{
+    /* Polls the state file: 1 ms steps at first (most waits are short), then 10 ms. */
+    for (int waited = 0, step = 1;; waited += step, step = waited < 50 ? 1 : 10) {
+        if (runtime_container_status(s, name, ret, err) < 0)
+            return -1;
+        if (ret->state == RUNTIME_CONTAINER_EXITED || ret->state == RUNTIME_CONTAINER_CREATED ||
+            waited >= timeout_ms)
+            return 0;
+        struct timespec ts = {0, step * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static int stop_signal_of(const struct runtime_sandbox *s, const char *name)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/containers/%s/config.json", s->state_dir, name);
+    struct runtime_loaded_container *loaded = NULL;
+    husk_error ignored = {0};
+    if (runtime_container_config_load(path, &loaded, &ignored) < 0)
+        return SIGTERM;
+    int sig = loaded->config.stop_signal > 0 ? loaded->config.stop_signal : SIGTERM;
+    runtime_loaded_container_free(loaded);
+    return sig;
+}
+
+int runtime_container_stop(struct runtime_sandbox *s, const char *name, int grace_seconds, husk_error *err)
+{
+    struct runtime_container_status st;
+    if (runtime_container_status(s, name, &st, err) < 0)
+        return -1;
+    if (st.state != RUNTIME_CONTAINER_RUNNING)
+        return 0;
+    husk_error ignored = {0};
+    /* A failure to signal means it has just exited; the wait below sees that. */
+    runtime_container_kill(s, name, stop_signal_of(s, name), &ignored);
+    if (runtime_container_wait(s, name, grace_seconds * 1000, &st, err) < 0)
+        return -1;
+    if (st.state != RUNTIME_CONTAINER_RUNNING)
+        return 0;
+    runtime_container_kill(s, name, SIGKILL, &ignored);
+    if (runtime_container_wait(s, name, 10000, &st, err) < 0)
+        return -1;
+    if (st.state == RUNTIME_CONTAINER_RUNNING)
+        return husk_error_set(err, ETIMEDOUT, "container %s did not exit after SIGKILL", name);
+    return 0;
+}
+
+int runtime_container_remove(struct runtime_sandbox *s, const char *name, husk_error *err)
+{
+    char dir[4096], request[256], reply[64], cgroup[1200];
+    if (container_dir(s, name, dir, sizeof dir, err) < 0)
+        return -1;
+    if (runtime_container_stop(s, name, 0, err) < 0 && err->code != ENOENT)
+        return -1;
+    snprintf(request, sizeof request, "remove %s", name);
+    husk_error ignored = {0};
+    runtime_supervisor_request(s->state_dir, request, reply, sizeof reply, &ignored);
+    const struct runtime_cgroup_manager *cgroups;
+    container_cgroup(s, name, cgroup, sizeof cgroup);
+    if (runtime_cgroup_manager_get(&cgroups, err) < 0 || cgroups->destroy(cgroup, err) < 0)
+        return -1;
+    return runtime_remove_tree(dir, err);
+}

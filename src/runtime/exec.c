@@ -1,0 +1,188 @@
+/* exec into a running container, from the caller's process (as `runc exec` does; the supervisor is not
+ * involved): a child joins the container's cgroup and, through a pidfd, all its namespaces at once
+ * (setns with CLONE_NEW* flags, Linux 5.8); it forks a grandchild, which is then inside the PID
+ * namespace, takes the container's user, capabilities, no_new_privs and seccomp, and execs. The child
+ * turns the grandchild's end into its own exit status. One of the few files that calls setns(2). */
+#include "runtime/runtime.h"
+
+#include "base/cleanup.h"
+#include "runtime/cgroup.h"
+#include "runtime/config.h"
+#include "runtime/security.h"
+#include "runtime/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct exec_child {
+    const struct runtime_exec_config *exec;
+    const struct runtime_container_config *config;
+    const struct runtime_cgroup_manager *cgroups;
+    char cgroup[1200];
+    int pidfd, sync, tty_slave;
+};
+
+static void exec_stdio(const struct exec_child *x, husk_error *err)
+{
+    if (x->tty_slave >= 0) {
+        setsid();
+        ioctl(x->tty_slave, TIOCSCTTY, 0);
+        for (int i = 0; i < 3; i++)
+            dup2(x->tty_slave, i);
+        return;
+    }
+    int in = x->exec->stdin_fd >= 0 ? x->exec->stdin_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (in < 0 || dup2(in, 0) < 0 || dup2(x->exec->stdout_fd, 1) < 0 || dup2(x->exec->stderr_fd, 2) < 0) {
+        husk_error_set_errno(err, errno, "setting up stdio");
+        runtime_child_fail(x->sync, err);
+    }
+}
+
+__attribute__((noreturn)) static void exec_grandchild(const struct exec_child *x)
+{
+    husk_error err = {0};
+    runtime_child_reset_signals();
+    exec_stdio(x, &err);
+    const char *cwd = x->config->cwd != NULL && x->config->cwd[0] != '\0' ? x->config->cwd : "/";
+    if (chdir(cwd) < 0) {
+        husk_error_set_errno(&err, errno, "working directory %s", cwd);
+        runtime_child_fail(x->sync, &err);
+    }
+    if (runtime_security_apply(x->config, &err) < 0 || runtime_child_close_fds(&err) < 0)
+        runtime_child_fail(x->sync, &err);
+    runtime_child_exec(x->exec->argv, x->exec->env != NULL ? x->exec->env : x->config->env, &err);
+    runtime_child_fail(x->sync, &err);
+}
+
+__attribute__((noreturn)) static void exec_child(const struct exec_child *x)
+{
+    husk_error err = {0};
+    if (x->cgroups->enter(x->cgroup, 0, &err) < 0)
+        runtime_child_fail(x->sync, &err);
+    if (setns(x->pidfd, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0) {
+        husk_error_set_errno(&err, errno, "joining the container's namespaces");
+        runtime_child_fail(x->sync, &err);
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        husk_error_set_errno(&err, errno, "fork");
+        runtime_child_fail(x->sync, &err);
+    }
+    if (pid == 0)
+        exec_grandchild(x);
+    close(x->sync);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+/* Copies between the caller's fds and the pty master until the process's side closes. */
+static void pump_tty(int master, int in_fd, int out_fd)
+{
+    char buf[4096];
+    struct pollfd fds[2] = {{master, POLLIN, 0}, {in_fd, POLLIN, 0}};
+    for (;;) {
+        if (poll(fds, in_fd >= 0 ? 2 : 1, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return;
+        }
+        if (fds[0].revents != 0) {
+            ssize_t n = read(master, buf, sizeof buf);
+            if (n <= 0)
+                return; /* EIO: the last slave fd closed */
+            if (write(out_fd, buf, (size_t)n) < 0)
+                return;
+        }
+        if (in_fd >= 0 && fds[1].revents != 0) {
+            ssize_t n = read(in_fd, buf, sizeof buf);
+            if (n <= 0 || write(master, buf, (size_t)n) < 0)
+                fds[1].fd = -1;
+        }
+    }
+}
+
+static int run_exec(struct exec_child *x, int master, int *ret_exit_code, husk_error *err)
+{
+    int sync[2];
+    if (pipe2(sync, O_CLOEXEC) < 0)
+        return husk_error_set_errno(err, errno, "pipe");
+    x->sync = sync[1];
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sync[0]);
+        exec_child(x);
+    }
+    close(sync[1]);
+    if (x->tty_slave >= 0)
+        close(x->tty_slave);
+    if (pid < 0) {
+        close(sync[0]);
+        return husk_error_set_errno(err, errno, "fork");
+    }
+    char message[HUSK_ERROR_MESSAGE_MAX];
+    ssize_t n;
+    while ((n = read(sync[0], message, sizeof message - 1)) < 0 && errno == EINTR)
+        ;
+    close(sync[0]);
+    if (n <= 0 && master >= 0)
+        pump_tty(master, x->exec->stdin_fd, x->exec->stdout_fd);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (n > 0) {
+        message[n] = '\0';
+        return husk_error_set(err, EINVAL, "exec in container %s: %s", x->config->name, message);
+    }
+    *ret_exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return 0;
+}
+
+int runtime_container_exec(const struct runtime_sandbox *s, const char *name,
+                           const struct runtime_exec_config *e, int *ret_exit_code, husk_error *err)
+{
+    struct runtime_container_status st;
+    if (runtime_container_status(s, name, &st, err) < 0)
+        return -1;
+    if (st.state != RUNTIME_CONTAINER_RUNNING)
+        return husk_error_set(err, EINVAL, "container %s is not running", name);
+    char path[4400];
+    snprintf(path, sizeof path, "%s/containers/%s/config.json", s->state_dir, name);
+    struct runtime_loaded_container *loaded = NULL;
+    if (runtime_container_config_load(path, &loaded, err) < 0)
+        return -1;
+    struct exec_child x = {.exec = e, .config = &loaded->config, .pidfd = -1, .tty_slave = -1};
+    snprintf(x.cgroup, sizeof x.cgroup, "%s/%s", s->cgroup_path, name);
+    int master = -1, r = -1;
+    if (runtime_cgroup_manager_get(&x.cgroups, err) < 0)
+        goto out;
+    x.pidfd = (int)syscall(SYS_pidfd_open, st.pid, 0);
+    if (x.pidfd < 0) {
+        husk_error_set_errno(err, errno, "container %s (pid %d)", name, (int)st.pid);
+        goto out;
+    }
+    if (e->tty && openpty(&master, &x.tty_slave, NULL, NULL, NULL) < 0) {
+        husk_error_set_errno(err, errno, "openpty");
+        goto out;
+    }
+    if (master >= 0)
+        fcntl(master, F_SETFD, FD_CLOEXEC);
+    r = run_exec(&x, master, ret_exit_code, err);
+out:
+    if (master >= 0)
+        close(master);
+    if (x.pidfd >= 0)
+        close(x.pidfd);
+    runtime_loaded_container_free(loaded);
+    return r;
+}

@@ -1,0 +1,264 @@
+/* The pod sandbox from the caller's side: state dir, pod cgroup, and starting the supervisor detached
+ * (its own session, double-forked so that it is nobody's child here and outlives the caller). The
+ * supervisor is born into the pod's new namespaces: unshare() in the intermediate child, so that the
+ * supervisor itself is PID 1 of the pod's PID namespace. That makes the kernel kill every container of
+ * the pod if the supervisor is killed (no container outlives its records), and lets it reap them all. */
+#include "runtime/runtime.h"
+
+#include "base/cleanup.h"
+#include "runtime/cgroup.h"
+#include "runtime/client.h"
+#include "runtime/config.h"
+#include "runtime/files.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* HUSK_SUPERVISOR, else beside the running program, else /usr/local/bin. */
+static void find_supervisor(char *out, size_t size)
+{
+    const char *env = getenv("HUSK_SUPERVISOR");
+    if (env != NULL && env[0] != '\0') {
+        snprintf(out, size, "%s", env);
+        return;
+    }
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        snprintf(out, size, "%s/husk-supervisor", dirname(self));
+        if (access(out, X_OK) == 0)
+            return;
+    }
+    snprintf(out, size, "/usr/local/bin/husk-supervisor");
+}
+
+static int write_etc_files(const struct runtime_sandbox_config *c, husk_error *err)
+{
+    const char *const names[] = {"hosts", "hostname", "resolv.conf"};
+    const char *const contents[] = {c->etc_hosts, c->etc_hostname, c->etc_resolv_conf};
+    for (int i = 0; i < 3; i++) {
+        if (contents[i] == NULL)
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/etc/%s", c->state_dir, names[i]);
+        if (runtime_write_file(path, contents[i], err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+__attribute__((noreturn)) static void intermediate_child(const struct runtime_sandbox_config *c,
+                                                         const char *binary, const char *cgroup_path,
+                                                         int ready_fd)
+{
+    setsid();
+    /* Hold no reference on the caller's working directory (or its mount) for the pod's lifetime. */
+    if (chdir("/") < 0)
+        _exit(1);
+    /* The supervisor lives in a leaf of the pod cgroup (cgroup v2 allows no process beside child cgroups),
+     * so that removing the pod's cgroup kills it too if it no longer answers. */
+    const struct runtime_cgroup_manager *cgroups;
+    husk_error err = {0};
+    char leaf[1200];
+    snprintf(leaf, sizeof leaf, "%s/supervisor", cgroup_path);
+    if (runtime_cgroup_manager_get(&cgroups, &err) < 0 || cgroups->enter(leaf, 0, &err) < 0) {
+        dprintf(ready_fd, "error %s\n", err.message);
+        _exit(1);
+    }
+    int flags = CLONE_NEWNS | (c->host_network ? 0 : CLONE_NEWNET | CLONE_NEWUTS) |
+                (c->host_ipc ? 0 : CLONE_NEWIPC) | (c->host_pid ? 0 : CLONE_NEWPID);
+    if (unshare(flags) < 0) {
+        dprintf(ready_fd, "error creating the pod's namespaces: %s\n", strerror(errno));
+        _exit(1);
+    }
+    pid_t pid = fork();
+    if (pid != 0)
+        _exit(pid < 0 ? 1 : 0);
+    char log[4096];
+    snprintf(log, sizeof log, "%s/supervisor.log", c->state_dir);
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    int log_fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (null < 0 || log_fd < 0 || dup2(null, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0 ||
+        dup2(ready_fd, 3) < 0 || close_range(4, ~0U, 0) < 0) {
+        dprintf(ready_fd, "error setting up the supervisor's stdio: %s\n", strerror(errno));
+        _exit(1);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    char *argv[] = {(char *)binary, (char *)c->state_dir, (char *)"3", NULL};
+    execv(binary, argv);
+    dprintf(3, "error running %s: %s\n", binary, strerror(errno));
+    _exit(127);
+}
+
+static int start_supervisor(const struct runtime_sandbox_config *c, const char *cgroup_path, pid_t *ret_pid,
+                            husk_error *err)
+{
+    char binary[4096];
+    find_supervisor(binary, sizeof binary);
+    int ready[2];
+    if (pipe2(ready, O_CLOEXEC) < 0)
+        return husk_error_set_errno(err, errno, "pipe");
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(ready[0]);
+        intermediate_child(c, binary, cgroup_path, ready[1]);
+    }
+    close(ready[1]);
+    cleanup_close int ready_fd = ready[0];
+    if (pid < 0)
+        return husk_error_set_errno(err, errno, "fork");
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    char reply[HUSK_ERROR_MESSAGE_MAX];
+    size_t len = 0;
+    for (ssize_t n;
+         len < sizeof reply - 1 && (n = read(ready_fd, reply + len, sizeof reply - 1 - len)) != 0;) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        len += (size_t)n;
+    }
+    reply[len] = '\0';
+    reply[strcspn(reply, "\n")] = '\0';
+    if (strncmp(reply, "ok ", 3) != 0)
+        return husk_error_set(err, EIO, "starting the supervisor of pod %s: %s", c->pod_name,
+                              len > 0 ? (strncmp(reply, "error ", 6) == 0 ? reply + 6 : reply) : "it exited");
+    *ret_pid = (pid_t)strtol(reply + 3, NULL, 10);
+    return 0;
+}
+
+static int prepare(const struct runtime_sandbox_config *c, const char *cgroup_path, husk_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/containers", c->state_dir);
+    if (runtime_mkdir_p(path, 0700, err) < 0)
+        return -1;
+    snprintf(path, sizeof path, "%s/etc", c->state_dir);
+    if (runtime_mkdir_p(path, 0755, err) < 0 || write_etc_files(c, err) < 0)
+        return -1;
+    if (c->log_dir != NULL && runtime_mkdir_p(c->log_dir, 0755, err) < 0)
+        return -1;
+    const struct runtime_cgroup_manager *cgroups;
+    snprintf(path, sizeof path, "%s/supervisor", cgroup_path);
+    if (runtime_cgroup_manager_get(&cgroups, err) < 0 || cgroups->create(cgroup_path, err) < 0 ||
+        cgroups->set_resources(cgroup_path, &c->resources, err) < 0 || cgroups->create(path, err) < 0)
+        return -1;
+    snprintf(path, sizeof path, "%s/sandbox.json", c->state_dir);
+    return runtime_sandbox_info_save(c, cgroup_path, path, err);
+}
+
+static int call_network_hook(const struct runtime_sandbox_config *c, pid_t pid, husk_error *err)
+{
+    if (c->network_hook == NULL || c->host_network)
+        return 0;
+    char netns[64];
+    snprintf(netns, sizeof netns, "/proc/%d/ns/net", (int)pid);
+    return c->network_hook(c, netns, c->network_hook_data, err);
+}
+
+int runtime_sandbox_create(const struct runtime_sandbox_config *c, struct runtime_sandbox **ret_sandbox,
+                           husk_error *err)
+{
+    if (c->pod_uid == NULL || c->pod_name == NULL || c->state_dir == NULL || strchr(c->pod_uid, '/') != NULL)
+        return husk_error_set(err, EINVAL, "a sandbox needs a pod uid, a pod name and a state dir");
+    struct runtime_sandbox *s = calloc(1, sizeof *s);
+    if (s == NULL || (s->state_dir = strdup(c->state_dir)) == NULL ||
+        asprintf(&s->cgroup_path, "%s/pod-%s", c->cgroup_parent ? c->cgroup_parent : "husk", c->pod_uid) <
+            0) {
+        runtime_sandbox_free(s);
+        return husk_error_set(err, ENOMEM, "out of memory");
+    }
+    if (access(c->state_dir, F_OK) == 0) {
+        runtime_sandbox_free(s);
+        return husk_error_set(err, EEXIST, "the state dir %s of pod %s exists already", c->state_dir,
+                              c->pod_name);
+    }
+    if (prepare(c, s->cgroup_path, err) < 0 ||
+        start_supervisor(c, s->cgroup_path, &s->supervisor_pid, err) < 0 ||
+        call_network_hook(c, s->supervisor_pid, err) < 0) {
+        husk_error saved = *err;
+        runtime_sandbox_remove(s, NULL);
+        *err = saved;
+        return husk_error_wrap(err, "creating the sandbox of pod %s", c->pod_name);
+    }
+    *ret_sandbox = s;
+    return 0;
+}
+
+int runtime_sandbox_open(const char *state_dir, struct runtime_sandbox **ret_sandbox, husk_error *err)
+{
+    char path[4096];
+    struct runtime_sandbox_info info;
+    snprintf(path, sizeof path, "%s/sandbox.json", state_dir);
+    if (runtime_sandbox_info_load(path, &info, err) < 0)
+        return -1;
+    struct runtime_sandbox *s = calloc(1, sizeof *s);
+    if (s == NULL || (s->state_dir = strdup(state_dir)) == NULL ||
+        (s->cgroup_path = strdup(info.cgroup_path)) == NULL) {
+        runtime_sandbox_free(s);
+        return husk_error_set(err, ENOMEM, "out of memory");
+    }
+    snprintf(path, sizeof path, "%s/supervisor.pid", state_dir);
+    cleanup_free char *pid = NULL;
+    husk_error ignored = {0};
+    if (runtime_read_file(path, 64, &pid, &ignored) == 0)
+        s->supervisor_pid = (pid_t)strtol(pid, NULL, 10);
+    *ret_sandbox = s;
+    return 0;
+}
+
+bool runtime_sandbox_alive(const struct runtime_sandbox *s)
+{
+    char reply[64];
+    husk_error err = {0};
+    return runtime_supervisor_request(s->state_dir, "ping", reply, sizeof reply, &err) == 0;
+}
+
+/* Waits (up to 10 s) for the supervisor to be gone; it was asked to shut down or is dead already. */
+static void wait_supervisor_gone(pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (fd < 0)
+        return;
+    struct pollfd p = {fd, POLLIN, 0};
+    poll(&p, 1, 10000);
+    close(fd);
+}
+
+int runtime_sandbox_remove(struct runtime_sandbox *s, husk_error *err)
+{
+    char reply[64];
+    husk_error ignored = {0};
+    if (runtime_supervisor_request(s->state_dir, "shutdown", reply, sizeof reply, &ignored) == 0)
+        wait_supervisor_gone(s->supervisor_pid);
+    /* Whatever is left (hostPID containers, a supervisor that did not answer) dies with the cgroup. */
+    const struct runtime_cgroup_manager *cgroups;
+    if (runtime_cgroup_manager_get(&cgroups, err) < 0 || cgroups->destroy(s->cgroup_path, err) < 0)
+        return -1;
+    wait_supervisor_gone(s->supervisor_pid);
+    return runtime_remove_tree(s->state_dir, err);
+}
+
+void runtime_sandbox_free(struct runtime_sandbox *s)
+{
+    if (s == NULL)
+        return;
+    free(s->state_dir);
+    free(s->cgroup_path);
+    free(s);
+}

@@ -1,0 +1,224 @@
+/* See spawn.h. */
+#include "runtime/spawn.h"
+
+#include "base/cleanup.h"
+#include "runtime/mounts.h"
+#include "runtime/security.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void runtime_child_reset_signals(void)
+{
+    sigset_t all;
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    for (int sig = 1; sig < NSIG; sig++)
+        signal(sig, SIG_DFL);
+}
+
+int runtime_child_close_fds(husk_error *err)
+{
+    if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+        return husk_error_set_errno(err, errno, "close_range");
+    return 0;
+}
+
+int runtime_child_exec(const char *const *argv, const char *const *env, husk_error *err)
+{
+    if (argv == NULL || argv[0] == NULL)
+        return husk_error_set(err, EINVAL, "no command to run");
+    char *const *args = (char *const *)argv;
+    char *const *envp = (char *const *)env;
+    if (strchr(argv[0], '/') != NULL) {
+        execve(argv[0], args, envp);
+        return husk_error_set_errno(err, errno, "exec %s", argv[0]);
+    }
+    const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    for (size_t i = 0; env != NULL && env[i] != NULL; i++)
+        if (strncmp(env[i], "PATH=", 5) == 0)
+            path = env[i] + 5;
+    int saved = ENOENT;
+    for (const char *p = path; *p != '\0';) {
+        size_t len = strcspn(p, ":");
+        char candidate[4096];
+        snprintf(candidate, sizeof candidate, "%.*s/%s", (int)len, p, argv[0]);
+        execve(candidate, args, envp);
+        if (errno != ENOENT && errno != ENOTDIR)
+            saved = errno;
+        p += len + (p[len] == ':' ? 1 : 0);
+    }
+    return husk_error_set_errno(err, saved, "exec %s: not found in PATH %s", argv[0], path);
+}
+
+void runtime_child_fail(int fd, const husk_error *err)
+{
+    ssize_t ignored = write(fd, err->message, strlen(err->message));
+    (void)ignored;
+    _exit(127);
+}
+
+pid_t runtime_pidfd_host_pid(int pidfd)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fdinfo/%d", pidfd);
+    cleanup_fclose FILE *f = fopen(path, "re");
+    char line[256];
+    while (f != NULL && fgets(line, sizeof line, f) != NULL)
+        if (strncmp(line, "Pid:", 4) == 0)
+            return (pid_t)strtol(line + 4, NULL, 10);
+    return -1;
+}
+
+struct child_fds {
+    int sync;
+    int tty_slave;
+    int out, err;
+};
+
+static void set_stdio(const struct child_fds *fds, husk_error *err)
+{
+    if (fds->tty_slave >= 0) {
+        setsid();
+        if (ioctl(fds->tty_slave, TIOCSCTTY, 0) < 0)
+            runtime_child_fail(fds->sync, &(husk_error){errno, "TIOCSCTTY on the container's tty failed"});
+        for (int i = 0; i < 3; i++)
+            dup2(fds->tty_slave, i);
+        return;
+    }
+    setsid();
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(fds->out, 1) < 0 || dup2(fds->err, 2) < 0) {
+        husk_error_set_errno(err, errno, "setting up stdio");
+        runtime_child_fail(fds->sync, err);
+    }
+}
+
+__attribute__((noreturn)) static void child_main(const struct runtime_spawn_request *r,
+                                                 const struct child_fds *fds)
+{
+    husk_error err = {0};
+    runtime_child_reset_signals();
+    umask(0);
+    if (r->cgroups->enter(r->cgroup_path, 0, &err) < 0)
+        runtime_child_fail(fds->sync, &err);
+    set_stdio(fds, &err);
+    struct runtime_rootfs_request rootfs = {r->config, r->container_dir, r->sandbox_dir,
+                                            r->sandbox->host_ipc};
+    if (runtime_rootfs_setup(&rootfs, &err) < 0)
+        runtime_child_fail(fds->sync, &err);
+    umask(022);
+    const char *cwd = r->config->cwd != NULL && r->config->cwd[0] != '\0' ? r->config->cwd : "/";
+    if (chdir(cwd) < 0) {
+        husk_error_set_errno(&err, errno, "working directory %s", cwd);
+        runtime_child_fail(fds->sync, &err);
+    }
+    if (runtime_security_apply(r->config, &err) < 0 || runtime_child_close_fds(&err) < 0)
+        runtime_child_fail(fds->sync, &err);
+    runtime_child_exec(r->config->argv, r->config->env, &err);
+    runtime_child_fail(fds->sync, &err);
+}
+
+/* Reads the child's report: EOF alone means it reached exec. */
+static int read_report(int fd, husk_error *err)
+{
+    char message[HUSK_ERROR_MESSAGE_MAX];
+    size_t len = 0;
+    for (;;) {
+        ssize_t n = read(fd, message + len, sizeof message - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || (len += (size_t)n) == sizeof message - 1)
+            break;
+    }
+    message[len] = '\0';
+    return len > 0 ? husk_error_set(err, EINVAL, "%s", message) : 0;
+}
+
+static int make_stdio(bool tty, int parent_ends[2], int child_ends[2], husk_error *err)
+{
+    if (tty) {
+        if (openpty(&parent_ends[0], &child_ends[0], NULL, NULL, NULL) < 0)
+            return husk_error_set_errno(err, errno, "openpty");
+        fcntl(parent_ends[0], F_SETFD, FD_CLOEXEC);
+        fcntl(child_ends[0], F_SETFD, FD_CLOEXEC);
+        return 0;
+    }
+    int out[2], errp[2];
+    if (pipe2(out, O_CLOEXEC) < 0)
+        return husk_error_set_errno(err, errno, "pipe");
+    if (pipe2(errp, O_CLOEXEC) < 0) {
+        close(out[0]);
+        close(out[1]);
+        return husk_error_set_errno(err, errno, "pipe");
+    }
+    parent_ends[0] = out[0];
+    parent_ends[1] = errp[0];
+    child_ends[0] = out[1];
+    child_ends[1] = errp[1];
+    return 0;
+}
+
+int runtime_container_spawn(const struct runtime_spawn_request *r, struct runtime_spawned *ret,
+                            husk_error *err)
+{
+    int parent_ends[2] = {-1, -1}, child_ends[2] = {-1, -1}, sync[2];
+    if (make_stdio(r->config->tty, parent_ends, child_ends, err) < 0)
+        return -1;
+    if (pipe2(sync, O_CLOEXEC) < 0) {
+        husk_error_set_errno(err, errno, "pipe");
+        goto fail;
+    }
+    /* Each container its own PID namespace, unless the pod shares one (the supervisor's) or the host's. */
+    bool new_pid = !r->sandbox->share_process_namespace && !r->sandbox->host_pid;
+    int pidfd = -1;
+    struct clone_args args = {.flags = CLONE_NEWNS | (new_pid ? CLONE_NEWPID : 0) | CLONE_PIDFD,
+                              .pidfd = (uint64_t)(uintptr_t)&pidfd,
+                              .exit_signal = SIGCHLD};
+    pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+    if (pid == 0) {
+        close(sync[0]);
+        struct child_fds fds = {sync[1], r->config->tty ? child_ends[0] : -1, child_ends[0], child_ends[1]};
+        child_main(r, &fds);
+    }
+    close(sync[1]);
+    if (pid < 0) {
+        husk_error_set_errno(err, errno, "clone3 for container %s", r->config->name);
+        close(sync[0]);
+        goto fail;
+    }
+    int reported = read_report(sync[0], err);
+    close(sync[0]);
+    for (int i = 0; i < 2; i++)
+        if (child_ends[i] >= 0)
+            close(child_ends[i]);
+    if (reported < 0) {
+        waitpid(pid, NULL, 0);
+        close(pidfd);
+        for (int i = 0; i < 2; i++)
+            if (parent_ends[i] >= 0)
+                close(parent_ends[i]);
+        return husk_error_wrap(err, "starting container %s", r->config->name);
+    }
+    *ret =
+        (struct runtime_spawned){pid, runtime_pidfd_host_pid(pidfd), pidfd, parent_ends[0], parent_ends[1]};
+    return 0;
+fail:
+    for (int i = 0; i < 2; i++) {
+        if (parent_ends[i] >= 0)
+            close(parent_ends[i]);
+        if (child_ends[i] >= 0)
+            close(child_ends[i]);
+    }
+    return -1;
+}

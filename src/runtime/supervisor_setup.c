@@ -1,0 +1,139 @@
+/* See supervisor_setup.h. */
+#include "runtime/supervisor_setup.h"
+
+#include "base/cleanup.h"
+#include "runtime/files.h"
+#include "runtime/supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int loopback_up(husk_error *err)
+{
+    cleanup_close int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return husk_error_set_errno(err, errno, "socket");
+    struct ifreq ifr = {0};
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+        return husk_error_set_errno(err, errno, "reading the flags of lo");
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+        return husk_error_set_errno(err, errno, "bringing lo up");
+    return 0;
+}
+
+/* The supervisor's own mount namespace holds the pod's /dev/shm, so it never appears on the host and
+ * disappears with the supervisor. */
+static int mount_shm(const char *state_dir, husk_error *err)
+{
+    if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+        return husk_error_set_errno(err, errno, "making / a slave mount");
+    char shm[4096];
+    snprintf(shm, sizeof shm, "%s/shm", state_dir);
+    if (mkdir(shm, 0755) < 0 && errno != EEXIST)
+        return husk_error_set_errno(err, errno, "creating %s", shm);
+    if (mount("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k") < 0)
+        return husk_error_set_errno(err, errno, "mounting the pod's /dev/shm");
+    return 0;
+}
+
+int runtime_supervisor_setup(const char *state_dir, struct runtime_sandbox_info *info,
+                             const struct runtime_cgroup_manager **ret_cgroups, pid_t *ret_host_pid,
+                             husk_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/sandbox.json", state_dir);
+    if (runtime_sandbox_info_load(path, info, err) < 0 || runtime_cgroup_manager_get(ret_cgroups, err) < 0)
+        return -1;
+    /* With hostPID the supervisor is not PID 1 of anything: orphans of the pod must still come to it. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    if (!info->host_network) {
+        if (sethostname(info->hostname, strlen(info->hostname)) < 0)
+            return husk_error_set_errno(err, errno, "setting the hostname %s", info->hostname);
+        if (loopback_up(err) < 0)
+            return -1;
+    }
+    if (mount_shm(state_dir, err) < 0)
+        return -1;
+    /* /proc here is the host's, so /proc/self names our host PID (getpid() says 1). */
+    char self[32] = "";
+    ssize_t n = readlink("/proc/self", self, sizeof self - 1);
+    *ret_host_pid = n > 0 ? (pid_t)strtol(self, NULL, 10) : getpid();
+    snprintf(path, sizeof path, "%s/supervisor.pid", state_dir);
+    snprintf(self, sizeof self, "%d\n", (int)*ret_host_pid);
+    return runtime_write_file_atomic(path, self, err);
+}
+
+int runtime_supervisor_listen(const char *state_dir, int *ret_listen_fd, int *ret_signal_fd,
+                              int *ret_epoll_fd, husk_error *err)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if ((size_t)snprintf(addr.sun_path, sizeof addr.sun_path, "%s/" RUNTIME_SUPERVISOR_SOCKET, state_dir) >=
+        sizeof addr.sun_path)
+        return husk_error_set(err, ENAMETOOLONG, "state dir %s is too long for a socket path", state_dir);
+    unlink(addr.sun_path);
+    cleanup_close int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 16) < 0)
+        return husk_error_set_errno(err, errno, "listening on %s", addr.sun_path);
+    chmod(addr.sun_path, 0600);
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGCHLD);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    cleanup_close int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    cleanup_close int efd = epoll_create1(EPOLL_CLOEXEC);
+    if (sfd < 0 || efd < 0)
+        return husk_error_set_errno(err, errno, "signalfd/epoll");
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+    if (epoll_ctl(efd, EPOLL_CTL_ADD, fd, &ev) < 0)
+        return husk_error_set_errno(err, errno, "epoll_ctl");
+    ev.data.fd = sfd;
+    if (epoll_ctl(efd, EPOLL_CTL_ADD, sfd, &ev) < 0)
+        return husk_error_set_errno(err, errno, "epoll_ctl");
+    *ret_listen_fd = steal_fd(&fd);
+    *ret_signal_fd = steal_fd(&sfd);
+    *ret_epoll_fd = steal_fd(&efd);
+    return 0;
+}
+
+void runtime_supervisor_trim_stack(void)
+{
+    static void *stack_low;
+    if (stack_low == NULL) {
+        cleanup_fclose FILE *maps = fopen("/proc/self/maps", "re");
+        char line[512];
+        while (maps != NULL && fgets(line, sizeof line, maps) != NULL)
+            if (strstr(line, "[stack]") != NULL && sscanf(line, "%p-", &stack_low) != 1)
+                stack_low = NULL;
+        if (stack_low == NULL)
+            return;
+    }
+    /* Nothing below the current frame is live: there are no signal handlers (signals come through a
+     * signalfd), so only this function's own callee (madvise) uses the page of margin. */
+    char here;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    char *top = &here - page;
+    top -= (uintptr_t)top & (page - 1);
+    if (top > (char *)stack_low)
+        madvise(stack_low, (size_t)(top - (char *)stack_low), MADV_DONTNEED);
+}

@@ -1,0 +1,403 @@
+/* The node agent running real pods (src/node): the busybox test image loaded into a store in a temp dir,
+ * real sandboxes, namespaces and cgroups. Needs root, the test images (HUSK_TEST_IMAGES) and the
+ * supervisor (HUSK_SUPERVISOR), which tests/run.sh provides. */
+#include "harness.h"
+#include "image/archive.h"
+#include "node/agent.h"
+#include "objects/decode.h"
+#include "objects/defaults.h"
+#include "objects/pod.h"
+
+#include <glob.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* What the hooks saw, shared with the worker threads. */
+static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
+static json_t *last_status;
+static char events[16384];
+static bool gone;
+
+static void on_status(void *data, const json_t *pod, const json_t *status)
+{
+    (void)data;
+    (void)pod;
+    pthread_mutex_lock(&seen_lock);
+    json_decref(last_status);
+    last_status = json_deep_copy(status);
+    pthread_mutex_unlock(&seen_lock);
+}
+
+static void on_event(void *data, const json_t *pod, const char *type, const char *reason,
+                     const char *field_path, const char *message)
+{
+    (void)data;
+    (void)pod;
+    (void)type;
+    pthread_mutex_lock(&seen_lock);
+    size_t len = strlen(events);
+    snprintf(events + len, sizeof events - len, "%s %s %s\n", reason, field_path ? field_path : "-", message);
+    pthread_mutex_unlock(&seen_lock);
+}
+
+static void on_gone(void *data, const json_t *pod, const json_t *status)
+{
+    (void)data;
+    (void)pod;
+    (void)status;
+    pthread_mutex_lock(&seen_lock);
+    gone = true;
+    pthread_mutex_unlock(&seen_lock);
+}
+
+struct fixture {
+    char dir[64];
+    char cgroup_parent[64];
+    struct image_store *store;
+    struct node_agent *agent;
+};
+
+static void setup(struct fixture *f)
+{
+    REQUIRE_ROOT();
+    const char *images = getenv("HUSK_TEST_IMAGES");
+    char archive[4096];
+    snprintf(archive, sizeof archive, "%s/busybox.oci.tar", images ? images : "build/test-images");
+    if (access(archive, R_OK) != 0)
+        SKIP("no test images (run scripts/build-test-images.sh, or tests/run.sh)");
+    snprintf(f->dir, sizeof f->dir, "/tmp/husk-test-agent-XXXXXX");
+    CHECK(mkdtemp(f->dir) != NULL);
+    husk_error err = {0};
+    CHECK_INT_EQ(image_store_open(f->dir, &f->store, &err), 0);
+    char **names = NULL;
+    if (image_archive_load(f->store, archive, &names, &err) < 0) {
+        fprintf(stderr, "# %s\n", err.message);
+        CHECK(0);
+    }
+    for (size_t i = 0; names != NULL && names[i] != NULL; i++)
+        free(names[i]);
+    free(names);
+    snprintf(f->cgroup_parent, sizeof f->cgroup_parent, "husk-test-%d", (int)getpid());
+    struct node_agent_config config = {
+        .data_dir = f->dir,
+        .cgroup_parent = f->cgroup_parent,
+        .node_name = "test-node",
+        .host_ip = "127.0.0.1",
+        .images = f->store,
+        .hooks = {.pod_status = on_status, .pod_event = on_event, .pod_gone = on_gone},
+        .backoff = {.initial_ms = 200, .max_ms = 800},
+    };
+    CHECK_INT_EQ(node_agent_new(&config, &f->agent, &err), 0);
+}
+
+static void teardown(struct fixture *f)
+{
+    node_agent_free(f->agent);
+    image_store_close(f->store);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    CHECK(system(cmd) == 0);
+    /* Nothing of the pods is left: their cgroups are gone, so the test's parent can go too. */
+    char pattern[128];
+    snprintf(pattern, sizeof pattern, "/sys/fs/cgroup/*/%s", f->cgroup_parent);
+    glob_t found = {0};
+    glob(pattern, 0, NULL, &found);
+    for (size_t i = 0; i < found.gl_pathc; i++)
+        CHECK(rmdir(found.gl_pathv[i]) == 0);
+    globfree(&found);
+    snprintf(pattern, sizeof pattern, "/sys/fs/cgroup/%s", f->cgroup_parent); /* a pure v2 host */
+    CHECK(access(pattern, F_OK) != 0 || rmdir(pattern) == 0);
+}
+
+static json_t *pod_from_yaml(const char *yaml)
+{
+    struct objects_document_list docs = {0};
+    husk_error err = {0};
+    if (objects_decode(yaml, strlen(yaml), "test.yaml", &docs, &err) < 0) {
+        fprintf(stderr, "# %s\n", err.message);
+        _exit(1);
+    }
+    json_t *pod = json_incref(docs.items[0].object);
+    objects_document_list_free(&docs);
+    CHECK_INT_EQ(objects_default(pod, &err), 0);
+    json_object_set_new(json_object_get(pod, "metadata"), "uid",
+                        json_string("11111111-2222-3333-4444-555555555555"));
+    return pod;
+}
+
+/* Waits up to seconds for the reported phase to be want; returns a copy of the status. */
+static json_t *wait_phase(const char *want, int seconds)
+{
+    for (int i = 0; i < seconds * 20; i++) {
+        pthread_mutex_lock(&seen_lock);
+        const char *phase = objects_get_string(last_status, "phase");
+        json_t *copy = phase != NULL && strcmp(phase, want) == 0 ? json_deep_copy(last_status) : NULL;
+        pthread_mutex_unlock(&seen_lock);
+        if (copy != NULL)
+            return copy;
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    pthread_mutex_lock(&seen_lock);
+    char *dump = json_dumps(last_status, JSON_INDENT(1));
+    fprintf(stderr, "# phase never became %s; last status: %s\n# events:\n%s", want, dump ? dump : "null",
+            events);
+    free(dump);
+    pthread_mutex_unlock(&seen_lock);
+    _exit(1);
+}
+
+static bool wait_gone(int seconds)
+{
+    for (int i = 0; i < seconds * 20; i++) {
+        pthread_mutex_lock(&seen_lock);
+        bool g = gone;
+        pthread_mutex_unlock(&seen_lock);
+        if (g)
+            return true;
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+static const char *SEED_POD = "apiVersion: v1\n"
+                              "kind: Pod\n"
+                              "metadata:\n  name: lumpy-koala\n  namespace: default\n"
+                              "spec:\n"
+                              "  initContainers:\n"
+                              "  - name: init\n    image: busybox\n    imagePullPolicy: IfNotPresent\n"
+                              "    command: ['sh', '-c', 'touch /workdir/calm.txt']\n"
+                              "    volumeMounts:\n    - name: workdir\n      mountPath: /workdir\n"
+                              "  containers:\n"
+                              "  - name: app\n    image: busybox\n    imagePullPolicy: IfNotPresent\n"
+                              "    command: ['sh', '-c', '[ -f /workdir/calm.txt ] && sleep 36000 || exit']\n"
+                              "    volumeMounts:\n    - name: workdir\n      mountPath: /workdir\n"
+                              "  volumes:\n  - name: workdir\n    emptyDir: {}\n";
+
+TEST_WITH_TIMEOUT(agent_runs_the_seed_pod_init_first_then_app, 60)
+{
+    struct fixture f = {0};
+    setup(&f);
+    json_t *pod = pod_from_yaml(SEED_POD);
+    husk_error err = {0};
+    CHECK_INT_EQ(node_agent_sync_pod(f.agent, pod, &err), 0);
+    json_t *status = wait_phase("Running", 30);
+    json_t *init = json_array_get(json_object_get(status, "initContainerStatuses"), 0);
+    json_t *app = json_array_get(json_object_get(status, "containerStatuses"), 0);
+    CHECK_INT_EQ(json_integer_value(json_object_get(
+                     json_object_get(json_object_get(init, "state"), "terminated"), "exitCode")),
+                 0);
+    CHECK_STR_EQ(objects_get_string(json_object_get(json_object_get(init, "state"), "terminated"), "reason"),
+                 "Completed");
+    CHECK(json_object_get(json_object_get(app, "state"), "running") != NULL);
+    CHECK(json_is_true(json_object_get(app, "ready")));
+    CHECK_STR_CONTAINS(events, "Started spec.initContainers{init} Started container init");
+    CHECK_STR_CONTAINS(events, "Started spec.containers{app} Started container app");
+    /* The init container's file is what keeps the app running: it is still running a moment later. */
+    sleep(1);
+    json_decref(status);
+    status = wait_phase("Running", 5);
+    app = json_array_get(json_object_get(status, "containerStatuses"), 0);
+    CHECK_INT_EQ(json_integer_value(json_object_get(app, "restartCount")), 0);
+
+    node_agent_kill_pod(f.agent, "11111111-2222-3333-4444-555555555555", 5);
+    CHECK(wait_gone(20));
+    char pod_dir[256];
+    snprintf(pod_dir, sizeof pod_dir, "%s/pods/11111111-2222-3333-4444-555555555555", f.dir);
+    CHECK(access(pod_dir, F_OK) != 0);
+    json_decref(status);
+    json_decref(pod);
+    teardown(&f);
+}
+
+TEST_WITH_TIMEOUT(agent_init_failure_with_restart_never_fails_the_pod, 60)
+{
+    struct fixture f = {0};
+    setup(&f);
+    json_t *pod = pod_from_yaml(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: broken\n  namespace: default\n"
+        "spec:\n  restartPolicy: Never\n  initContainers:\n  - name: init\n"
+        "    image: busybox\n    imagePullPolicy: IfNotPresent\n    command: ['sh', '-c', 'exit 3']\n"
+        "  containers:\n  - name: app\n    image: busybox\n    imagePullPolicy: IfNotPresent\n    command: "
+        "['true']\n");
+    husk_error err = {0};
+    CHECK_INT_EQ(node_agent_sync_pod(f.agent, pod, &err), 0);
+    json_t *status = wait_phase("Failed", 30);
+    json_t *init = json_array_get(json_object_get(status, "initContainerStatuses"), 0);
+    json_t *terminated = json_object_get(json_object_get(init, "state"), "terminated");
+    CHECK_INT_EQ(json_integer_value(json_object_get(terminated, "exitCode")), 3);
+    CHECK_STR_EQ(objects_get_string(terminated, "reason"), "Error");
+    json_t *app = json_array_get(json_object_get(status, "containerStatuses"), 0);
+    CHECK_STR_EQ(objects_get_string(json_object_get(json_object_get(app, "state"), "waiting"), "reason"),
+                 "PodInitializing");
+    node_agent_kill_pod(f.agent, "11111111-2222-3333-4444-555555555555", 1);
+    CHECK(wait_gone(20));
+    json_decref(status);
+    json_decref(pod);
+    teardown(&f);
+}
+
+TEST_WITH_TIMEOUT(agent_restarts_a_crashing_container_with_backoff_and_keeps_last_state, 60)
+{
+    struct fixture f = {0};
+    setup(&f);
+    json_t *pod =
+        pod_from_yaml("apiVersion: v1\nkind: Pod\nmetadata:\n  name: crasher\n  namespace: default\n"
+                      "spec:\n  restartPolicy: OnFailure\n  containers:\n  - name: app\n"
+                      "    image: busybox\n    imagePullPolicy: IfNotPresent\n    command: ['sh', '-c', "
+                      "'echo oops; exit 7']\n");
+    husk_error err = {0};
+    CHECK_INT_EQ(node_agent_sync_pod(f.agent, pod, &err), 0);
+    /* With the test's short back-off (200 ms doubling to 800 ms), three restarts come within seconds. */
+    json_t *app = NULL;
+    for (int i = 0; i < 200; i++) {
+        pthread_mutex_lock(&seen_lock);
+        json_decref(app);
+        app = json_deep_copy(json_array_get(json_object_get(last_status, "containerStatuses"), 0));
+        pthread_mutex_unlock(&seen_lock);
+        if (json_integer_value(json_object_get(app, "restartCount")) >= 3)
+            break;
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    CHECK(json_integer_value(json_object_get(app, "restartCount")) >= 3);
+    json_t *last = json_object_get(json_object_get(app, "lastState"), "terminated");
+    CHECK_INT_EQ(json_integer_value(json_object_get(last, "exitCode")), 7);
+    CHECK_STR_CONTAINS(events, "BackOff spec.containers{app} Back-off restarting failed container app");
+    node_agent_kill_pod(f.agent, "11111111-2222-3333-4444-555555555555", 1);
+    CHECK(wait_gone(20));
+    json_decref(app);
+    json_decref(pod);
+    teardown(&f);
+}
+
+/* Waits until the first app container's status satisfies the check on its "ready" flag and restartCount. */
+static json_t *wait_container(bool want_ready, int64_t min_restarts, int seconds)
+{
+    for (int i = 0; i < seconds * 20; i++) {
+        pthread_mutex_lock(&seen_lock);
+        json_t *c = json_deep_copy(json_array_get(json_object_get(last_status, "containerStatuses"), 0));
+        pthread_mutex_unlock(&seen_lock);
+        if (json_is_true(json_object_get(c, "ready")) == want_ready &&
+            json_integer_value(json_object_get(c, "restartCount")) >= min_restarts)
+            return c;
+        json_decref(c);
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    pthread_mutex_lock(&seen_lock);
+    fprintf(stderr, "# container never became ready=%d with %lld restarts; events:\n%s", want_ready,
+            (long long)min_restarts, events);
+    pthread_mutex_unlock(&seen_lock);
+    _exit(1);
+}
+
+TEST_WITH_TIMEOUT(agent_probes_drive_readiness_and_liveness_restarts, 90)
+{
+    struct fixture f = {0};
+    setup(&f);
+    /* httpd serves /www only once postStart has written the page; the readiness probe sees it. The
+     * liveness probe fails once /tmp/alive is removed, which the container does after 3 s. */
+    json_t *pod =
+        pod_from_yaml("apiVersion: v1\nkind: Pod\nmetadata:\n  name: probed\n  namespace: default\nspec:\n"
+                      "  terminationGracePeriodSeconds: 1\n  containers:\n  - name: web\n    image: busybox\n"
+                      "    imagePullPolicy: IfNotPresent\n"
+                      "    command: ['sh', '-c', 'mkdir -p /www; touch /tmp/alive; httpd -p 8080 -h /www; "
+                      "sleep 3; rm /tmp/alive; "
+                      "sleep 3600']\n"
+                      "    ports:\n    - name: http\n      containerPort: 8080\n"
+                      "    lifecycle:\n      postStart:\n        exec:\n          command: ['sh', '-c', "
+                      "'sleep 0.5; echo ok > "
+                      "/www/index.html']\n"
+                      "    readinessProbe:\n      httpGet:\n        port: http\n        path: /index.html\n"
+                      "      periodSeconds: 1\n"
+                      "    livenessProbe:\n      exec:\n        command: ['cat', '/tmp/alive']\n      "
+                      "initialDelaySeconds: 1\n"
+                      "      periodSeconds: 1\n      failureThreshold: 2\n");
+    husk_error err = {0};
+    CHECK_INT_EQ(node_agent_sync_pod(f.agent, pod, &err), 0);
+    json_decref(wait_container(true, 0, 20));
+    json_t *c = wait_container(false, 1, 30);
+    json_decref(c);
+    pthread_mutex_lock(&seen_lock);
+    CHECK_STR_CONTAINS(events,
+                       "Unhealthy spec.containers{web} Liveness probe failed: command cat exited with 1");
+    CHECK_STR_CONTAINS(events,
+                       "Killing spec.containers{web} Container web failed liveness probe, will be restarted");
+    pthread_mutex_unlock(&seen_lock);
+    node_agent_kill_pod(f.agent, "11111111-2222-3333-4444-555555555555", 1);
+    CHECK(wait_gone(20));
+    json_decref(pod);
+    teardown(&f);
+}
+
+/* The order of a pod's life, in the style of Kubernetes' node e2e container-lifecycle suite: every
+ * container appends "NAME Starting" and "NAME Exiting" to a log in a shared emptyDir. */
+TEST_WITH_TIMEOUT(agent_orders_init_containers_sidecars_and_apps_as_kubernetes_does, 90)
+{
+    struct fixture f = {0};
+    setup(&f);
+    json_t *pod = pod_from_yaml(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: ordered\n  namespace: default\nspec:\n"
+        "  restartPolicy: Never\n  terminationGracePeriodSeconds: 5\n"
+        "  volumes:\n  - name: shared\n    emptyDir: {}\n"
+        "  initContainers:\n"
+        "  - name: init1\n    image: busybox\n    imagePullPolicy: IfNotPresent\n"
+        "    command: ['sh', '-c', 'echo init1 Starting >> /shared/log; sleep 0.2; echo init1 Exiting >> "
+        "/shared/log']\n"
+        "    volumeMounts: [{name: shared, mountPath: /shared}]\n"
+        "  - name: sidecar\n    image: busybox\n    imagePullPolicy: IfNotPresent\n    restartPolicy: "
+        "Always\n"
+        "    command: ['sh', '-c', 'trap \"echo sidecar Exiting >> /shared/log; exit 0\" TERM; "
+        "echo sidecar Starting >> /shared/log; sleep 0.5; touch /tmp/up; while true; do sleep 0.1; done']\n"
+        "    startupProbe:\n      exec:\n        command: ['test', '-f', '/tmp/up']\n      periodSeconds: 1\n"
+        "    volumeMounts: [{name: shared, mountPath: /shared}]\n"
+        "  - name: init2\n    image: busybox\n    imagePullPolicy: IfNotPresent\n"
+        "    command: ['sh', '-c', 'echo init2 Starting >> /shared/log; echo init2 Exiting >> /shared/log']\n"
+        "    volumeMounts: [{name: shared, mountPath: /shared}]\n"
+        "  containers:\n"
+        "  - name: app1\n    image: busybox\n    imagePullPolicy: IfNotPresent\n"
+        "    command: ['sh', '-c', 'echo app1 Starting >> /shared/log; sleep 1; echo app1 Exiting >> "
+        "/shared/log']\n"
+        "    volumeMounts: [{name: shared, mountPath: /shared}]\n"
+        "  - name: app2\n    image: busybox\n    imagePullPolicy: IfNotPresent\n"
+        "    command: ['sh', '-c', 'echo app2 Starting >> /shared/log; sleep 1; echo app2 Exiting >> "
+        "/shared/log']\n"
+        "    volumeMounts: [{name: shared, mountPath: /shared}]\n");
+    husk_error err = {0};
+    CHECK_INT_EQ(node_agent_sync_pod(f.agent, pod, &err), 0);
+    json_t *status = wait_phase("Succeeded", 40);
+    char path[256], log[1024] = "";
+    snprintf(path, sizeof path, "%s/pods/11111111-2222-3333-4444-555555555555/volumes/shared/log", f.dir);
+    FILE *in = fopen(path, "r");
+    CHECK(in != NULL);
+    size_t n = fread(log, 1, sizeof log - 1, in);
+    log[n] = '\0';
+    fclose(in);
+    /* Positions of each line in the log. */
+    const char *lines[] = {"init1 Starting", "init1 Exiting",  "sidecar Starting", "init2 Starting",
+                           "init2 Exiting",  "app1 Starting",  "app2 Starting",    "app1 Exiting",
+                           "app2 Exiting",   "sidecar Exiting"};
+    const char *at[10];
+    for (int i = 0; i < 10; i++) {
+        at[i] = strstr(log, lines[i]);
+        if (at[i] == NULL)
+            fprintf(stderr, "# missing \"%s\" in:\n%s", lines[i], log);
+        CHECK(at[i] != NULL);
+    }
+    CHECK(at[0] < at[1] && at[1] < at[2] && at[2] < at[3] &&
+          at[3] < at[4]);                  /* init in order, sidecar between */
+    CHECK(at[4] < at[5] && at[4] < at[6]); /* apps after init */
+    CHECK(at[5] < at[8] && at[6] < at[7]); /* apps together */
+    CHECK(at[7] < at[9] && at[8] < at[9]); /* the sidecar outlives the apps */
+    json_t *sidecar = json_array_get(json_object_get(status, "initContainerStatuses"), 1);
+    CHECK_STR_EQ(objects_get_string(sidecar, "name"), "sidecar");
+    CHECK(json_object_get(json_object_get(sidecar, "state"), "terminated") != NULL);
+    node_agent_kill_pod(f.agent, "11111111-2222-3333-4444-555555555555", 1);
+    CHECK(wait_gone(20));
+    json_decref(status);
+    json_decref(pod);
+    teardown(&f);
+}

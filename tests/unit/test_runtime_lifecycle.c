@@ -1,0 +1,300 @@
+/* A pod's life beyond one caller: survival of the process that made it, stop with grace, a killed
+ * supervisor, exec, a shared PID namespace and subPath safety. */
+#include "runtime_fixture.h"
+
+#include <poll.h>
+#include <time.h>
+
+static const char *const sleeper_argv[] = {"sleep", "1000", NULL};
+
+TEST_WITH_TIMEOUT(runtime_pod_outlives_its_creator_and_records_exits, 60)
+{
+    struct pod_fixture f = {0};
+    fixture_init(&f);
+    int ready[2];
+    CHECK(pipe(ready) == 0);
+    pid_t creator = fork();
+    if (creator == 0) {
+        /* The "daemon": makes the pod, reports the long container's PID, then is SIGKILLed. */
+        fixture_pod(&f);
+        struct runtime_container_config c = fixture_container(&f, "long", sleeper_argv);
+        fixture_run(&f, &c);
+        const char *const short_argv[] = {"sh", "-c", "sleep 1; exit 5", NULL};
+        struct runtime_container_config s = fixture_container(&f, "short", short_argv);
+        fixture_run(&f, &s);
+        struct runtime_container_status st;
+        husk_error err = {0};
+        CHECK(runtime_container_status(f.sandbox, "long", &st, &err) == 0);
+        CHECK(write(ready[1], &st.pid, sizeof st.pid) == sizeof st.pid);
+        pause();
+        _exit(0);
+    }
+    pid_t long_pid = 0;
+    CHECK(read(ready[0], &long_pid, sizeof long_pid) == sizeof long_pid);
+    kill(creator, SIGKILL);
+    waitpid(creator, NULL, 0);
+
+    husk_error err = {0};
+    CHECK(runtime_sandbox_open(f.state_dir, &f.sandbox, &err) == 0);
+    CHECK(runtime_sandbox_alive(f.sandbox));
+    struct runtime_container_status st;
+    CHECK(runtime_container_status(f.sandbox, "long", &st, &err) == 0);
+    CHECK_INT_EQ(st.state, RUNTIME_CONTAINER_RUNNING);
+    CHECK_INT_EQ(st.pid, long_pid);
+    CHECK(fixture_pid_alive(long_pid));
+    /* "short" exits while nobody is connected: its true code and time are on disk. */
+    st = fixture_wait(&f, "short");
+    CHECK_INT_EQ(st.exit_code, 5);
+    CHECK(st.finished_at_ns - st.started_at_ns >= 900000000LL);
+    fixture_remove(&f);
+    CHECK(!fixture_pid_alive(long_pid));
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+TEST_WITH_TIMEOUT(runtime_pod_stop_sends_the_stop_signal_then_sigkill, 60)
+{
+    struct pod_fixture f = {0};
+    fixture_init(&f);
+    fixture_pod(&f);
+    const char *const polite_argv[] = {
+        "sh", "-c", "trap 'echo bye; exit 0' USR1; echo up; while true; do sleep 0.1; done", NULL};
+    struct runtime_container_config polite = fixture_container(&f, "polite", polite_argv);
+    polite.stop_signal = SIGUSR1;
+    fixture_run(&f, &polite);
+    const char *const stubborn_argv[] = {"sh", "-c", "trap '' TERM; echo up; while true; do sleep 0.1; done",
+                                         NULL};
+    struct runtime_container_config stubborn = fixture_container(&f, "stubborn", stubborn_argv);
+    fixture_run(&f, &stubborn);
+    /* Wait until both shells have set their traps. */
+    for (int i = 0; i < 200; i++) {
+        cleanup_free char *a = fixture_log(&f, "polite");
+        cleanup_free char *b = fixture_log(&f, "stubborn");
+        if (strstr(a, " up\n") != NULL && strstr(b, " up\n") != NULL)
+            break;
+        usleep(10000);
+    }
+    husk_error err = {0};
+    CHECK(runtime_container_stop(f.sandbox, "polite", 10, &err) == 0);
+    struct runtime_container_status st = fixture_wait(&f, "polite");
+    CHECK_INT_EQ(st.exit_code, 0);
+    cleanup_free char *log = fixture_log(&f, "polite");
+    CHECK_STR_CONTAINS(log, "stdout F bye\n");
+    int64_t start = now_ms();
+    CHECK(runtime_container_stop(f.sandbox, "stubborn", 1, &err) == 0);
+    CHECK(now_ms() - start >= 1000);
+    st = fixture_wait(&f, "stubborn");
+    CHECK_INT_EQ(st.exit_code, 137);
+    CHECK_INT_EQ(st.signal, SIGKILL);
+    CHECK(runtime_container_remove(f.sandbox, "stubborn", &err) == 0);
+    CHECK(runtime_container_status(f.sandbox, "stubborn", &st, &err) < 0);
+    fixture_remove(&f);
+}
+
+TEST_WITH_TIMEOUT(runtime_pod_killed_supervisor_takes_its_containers, 60)
+{
+    struct pod_fixture f = {0};
+    fixture_init(&f);
+    fixture_pod(&f);
+    struct runtime_container_config c = fixture_container(&f, "long", sleeper_argv);
+    fixture_run(&f, &c);
+    struct runtime_container_status st;
+    husk_error err = {0};
+    CHECK(runtime_container_status(f.sandbox, "long", &st, &err) == 0);
+    pid_t pid = st.pid;
+    CHECK(kill(f.sandbox->supervisor_pid, SIGKILL) == 0);
+    /* The supervisor was PID 1 of the pod: the kernel kills and reaps the rest; we reap it. */
+    CHECK(waitpid(f.sandbox->supervisor_pid, NULL, 0) == f.sandbox->supervisor_pid);
+    for (int i = 0; i < 500 && fixture_pid_alive(pid); i++)
+        usleep(10000);
+    CHECK(!fixture_pid_alive(pid));
+    CHECK(runtime_container_status(f.sandbox, "long", &st, &err) == 0);
+    CHECK_INT_EQ(st.state, RUNTIME_CONTAINER_EXITED);
+    CHECK_INT_EQ(st.exit_code, 137);
+    fixture_remove(&f);
+}
+
+static char *read_all(int fd)
+{
+    static char buf[4096];
+    size_t len = 0;
+    for (ssize_t n; len < sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0;)
+        len += (size_t)n;
+    buf[len] = '\0';
+    return buf;
+}
+
+TEST_WITH_TIMEOUT(runtime_exec_runs_inside_the_container, 60)
+{
+    struct pod_fixture f = {0};
+    fixture_init(&f);
+    fixture_pod(&f);
+    struct runtime_container_config c = fixture_container(&f, "long", sleeper_argv);
+    c.uid = 65534;
+    fixture_run(&f, &c);
+
+    int out[2];
+    CHECK(pipe(out) == 0);
+    const char *const argv[] = {"sh", "-c", "hostname; id -u; echo fds: $(ls /proc/1/fd); cat; exit 7", NULL};
+    int in[2];
+    CHECK(pipe(in) == 0);
+    CHECK(write(in[1], "from stdin\n", 11) == 11);
+    close(in[1]);
+    struct runtime_exec_config e = {
+        .argv = argv, .stdin_fd = in[0], .stdout_fd = out[1], .stderr_fd = out[1]};
+    int code = -1;
+    husk_error err = {0};
+    if (runtime_container_exec(f.sandbox, "long", &e, &code, &err) < 0)
+        fprintf(stderr, "# %s\n", err.message);
+    close(out[1]);
+    CHECK_INT_EQ(code, 7);
+    const char *text = read_all(out[0]);
+    CHECK_STR_CONTAINS(text, "testpod\n65534\nfds: 0 1 2\nfrom stdin\n");
+
+    const char *const tty_argv[] = {"sh", "-c", "test -t 0 && test -t 1 && echo on-a-tty; exit 3", NULL};
+    CHECK(pipe(out) == 0);
+    struct runtime_exec_config t = {
+        .argv = tty_argv, .tty = true, .stdin_fd = -1, .stdout_fd = out[1], .stderr_fd = -1};
+    CHECK(runtime_container_exec(f.sandbox, "long", &t, &code, &err) == 0);
+    close(out[1]);
+    CHECK_INT_EQ(code, 3);
+    CHECK_STR_CONTAINS(read_all(out[0]), "on-a-tty");
+    fixture_remove(&f);
+}
+
+TEST_WITH_TIMEOUT(runtime_pod_shared_process_namespace, 60)
+{
+    struct pod_fixture f = {0};
+    fixture_init(&f);
+    struct runtime_sandbox_config sc = {.hostname = "testpod", .share_process_namespace = true};
+    fixture_pod_with(&f, &sc);
+    struct runtime_container_config a = fixture_container(&f, "long", sleeper_argv);
+    fixture_run(&f, &a);
+    const char *const argv[] = {"ps", "-o", "pid,comm", NULL};
+    struct runtime_container_config b = fixture_container(&f, "ps", argv);
+    fixture_run(&f, &b);
+    fixture_wait(&f, "ps");
+    cleanup_free char *log = fixture_log(&f, "ps");
+    CHECK_STR_CONTAINS(log, "stdout F     1 husk-supervisor\n");
+    CHECK_STR_CONTAINS(log, " sleep\n");
+    fixture_remove(&f);
+}
+
+TEST_WITH_TIMEOUT(runtime_pod_subpath_cannot_leave_its_volume, 60)
+{
+    struct pod_fixture f = {0};
+    fixture_init(&f);
+    fixture_pod(&f);
+    char volume[512], path[600];
+    snprintf(volume, sizeof volume, "%s/volume", f.dir);
+    CHECK(mkdir(volume, 0755) == 0);
+    snprintf(path, sizeof path, "%s/inner", volume);
+    CHECK(mkdir(path, 0755) == 0);
+    snprintf(path, sizeof path, "%s/inner/file", volume);
+    CHECK(test_write_text(path, "inside\n") == 0);
+    snprintf(path, sizeof path, "%s/escape", volume);
+    CHECK(symlink("/etc", path) == 0);
+
+    struct runtime_mount bad = {.source = volume, .destination = "/data", .sub_path = "escape"};
+    const char *const argv[] = {"cat", "/data/file", NULL};
+    struct runtime_container_config c = fixture_container(&f, "bad", argv);
+    c.mounts = &bad;
+    c.mount_count = 1;
+    husk_error err = {0};
+    CHECK(runtime_container_create(f.sandbox, &c, &err) == 0);
+    CHECK(runtime_container_start(f.sandbox, "bad", &err) < 0);
+    CHECK_STR_CONTAINS(err.message, "subPath escape");
+    struct runtime_container_status st = fixture_wait(&f, "bad");
+    CHECK_STR_EQ(st.reason, "StartError");
+
+    struct runtime_mount good = {
+        .source = volume, .destination = "/data", .sub_path = "inner", .read_only = true};
+    const char *const good_argv[] = {"sh", "-c", "cat /data/file; touch /data/x || echo read-only", NULL};
+    struct runtime_container_config g = fixture_container(&f, "good", good_argv);
+    g.mounts = &good;
+    g.mount_count = 1;
+    fixture_run(&f, &g);
+    fixture_wait(&f, "good");
+    cleanup_free char *log = fixture_log(&f, "good");
+    CHECK_STR_CONTAINS(log, "stdout F inside\n");
+    CHECK_STR_CONTAINS(log, "stdout F read-only\n");
+    fixture_remove(&f);
+}
+
+static int record_netns(const struct runtime_sandbox_config *config, const char *netns_path, void *data,
+                        husk_error *err)
+{
+    struct stat pod, host;
+    if (stat(netns_path, &pod) < 0 || stat("/proc/self/ns/net", &host) < 0)
+        return husk_error_set(err, 2, "no netns at %s", netns_path);
+    *(int *)data = pod.st_ino != host.st_ino ? 1 : 2;
+    return 0;
+}
+
+static int refuse_network(const struct runtime_sandbox_config *config, const char *netns_path, void *data,
+                          husk_error *err)
+{
+    return husk_error_set(err, 1, "no IP for pod %s", config->pod_name);
+}
+
+TEST_WITH_TIMEOUT(runtime_network_hook_sees_the_pod_netns_and_can_refuse, 60)
+{
+    struct pod_fixture f = {0};
+    fixture_init(&f);
+    int seen = 0;
+    struct runtime_sandbox_config sc = {.network_hook = record_netns, .network_hook_data = &seen};
+    fixture_pod_with(&f, &sc);
+    CHECK_INT_EQ(seen, 1); /* called, with a netns that is not the host's */
+    fixture_remove(&f);
+
+    struct runtime_sandbox_config bad = {.pod_uid = f.pod_uid,
+                                         .pod_name = "refused",
+                                         .state_dir = f.state_dir,
+                                         .cgroup_parent = f.cgroup_parent,
+                                         .network_hook = refuse_network};
+    struct runtime_sandbox *s = NULL;
+    husk_error err = {0};
+    CHECK(runtime_sandbox_create(&bad, &s, &err) < 0);
+    CHECK_STR_CONTAINS(err.message, "no IP for pod refused");
+    /* The failed sandbox left nothing: no state dir, no pod cgroup. */
+    CHECK(access(f.state_dir, F_OK) < 0);
+    const struct runtime_cgroup_manager *m;
+    CHECK(runtime_cgroup_manager_get(&m, &err) == 0);
+    char pod[256];
+    snprintf(pod, sizeof pod, "/sys/fs/cgroup/%s%s/pod-%s", m == &runtime_cgroup_v1 ? "pids/" : "",
+             f.cgroup_parent, f.pod_uid);
+    CHECK(access(pod, F_OK) < 0);
+    CHECK(m->destroy(f.cgroup_parent, &err) == 0);
+    CHECK(runtime_remove_tree(f.dir, &err) == 0);
+}
+
+TEST_WITH_TIMEOUT(runtime_log_reopens_after_rotation, 60)
+{
+    struct pod_fixture f = {0};
+    fixture_init(&f);
+    fixture_pod(&f);
+    const char *const argv[] = {"sh", "-c", "while true; do echo tick; sleep 0.02; done", NULL};
+    struct runtime_container_config c = fixture_container(&f, "ticker", argv);
+    fixture_run(&f, &c);
+    char log[512], rotated[600];
+    snprintf(log, sizeof log, "%s/ticker.log", f.state_dir);
+    snprintf(rotated, sizeof rotated, "%s.1", log);
+    usleep(100000);
+    CHECK(rename(log, rotated) == 0);
+    husk_error err = {0};
+    CHECK(runtime_container_reopen_log(f.sandbox, "ticker", &err) == 0);
+    bool ticked = false;
+    for (int i = 0; i < 200 && !ticked; i++) {
+        cleanup_free char *text = NULL;
+        ticked = runtime_read_file(log, 1 << 20, &text, &err) == 0 && strstr(text, "stdout F tick\n") != NULL;
+        usleep(10000);
+    }
+    CHECK(ticked);
+    CHECK(runtime_container_stop(f.sandbox, "ticker", 0, &err) == 0);
+    fixture_remove(&f);
+}
