@@ -78,7 +78,8 @@ static bool round_trips(const json_t *object, const char *name)
 static bool check_valid(const char *dir, const char *name)
 {
     char path[1400];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+        return false;
     size_t len = 0;
     char *data = read_file(path, &len);
     husk_error err = {0};
@@ -117,7 +118,8 @@ TEST(objects_valid_corpus_decodes_validates_and_round_trips)
 static bool check_invalid(const char *dir, const char *name)
 {
     char path[1400], got[4096] = "";
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+        return false;
     size_t len = 0;
     char *data = read_file(path, &len);
     if (data == NULL)
