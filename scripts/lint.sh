@@ -17,9 +17,12 @@ check() { # check NAME OUTPUT_FILE STATUS
 out=$(mktemp); trap 'rm -f "$out"' EXIT
 clang-format --dry-run --Werror "${c_files[@]}" >"$out" 2>&1; check "clang-format (run clang-format -i on the files named)" "$out" $?
 mapfile -t tidy_files < <(printf '%s\n' "${c_files[@]}" | grep '\.c$' | grep -v '^tests/fuzz/')
-run-clang-tidy -quiet -p "$build" "${tidy_files[@]/#/$top/}" >"$out" 2>&1
+run-clang-tidy -quiet -p "$build" "${tidy_files[@]/#/$top/}" >"$out.all" 2>&1
 status=$?
-grep -qE '(warning|error):' "$out" && status=1
+# Only the findings, each with the two lines that show where; run-clang-tidy's command lines are noise.
+sed 's/\x1b\[[0-9;]*m//g' "$out.all" | grep -E -A2 '(warning|error):' >"$out" && status=1
+[ "$status" -eq 0 ] || [ -s "$out" ] || cp "$out.all" "$out"
+rm -f "$out.all"
 check "clang-tidy" "$out" $status
 cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
     --std=c11 -D__GNUC__ -I src --suppress=missingIncludeSystem src tests/unit >"$out" 2>&1

@@ -1,5 +1,6 @@
 /* The daemon's start-up, event loop and shutdown; see daemon.h. */
 #include "api/daemon.h"
+#include "api/kubelet.h"
 #include "api/node.h"
 #include "api/pki.h"
 #include "api/server.h"
@@ -145,7 +146,8 @@ static int serve(const struct api_daemon_config *c, store *s, int sfd, husk_erro
                                    .tls_cert_pem = pki.server_cert_pem,
                                    .tls_key_pem = pki.server_key_pem,
                                    .token = pki.token,
-                                   .node_name = c->node_name};
+                                   .node_name = c->node_name,
+                                   .data_dir = c->data_dir};
     api_server *server = NULL;
     int r = api_server_start(&sc, s, &server, err);
     api_pki_free(&pki);
@@ -153,9 +155,20 @@ static int serve(const struct api_daemon_config *c, store *s, int sfd, husk_erro
         return -1;
     log_info("daemon: serving on %s and https://%s:%u (node %s, data %s, manifests %s)", sock, c->listen_host,
              c->listen_port, c->node_name, c->data_dir, c->manifest_dir);
+    struct api_kubelet_config kc = {.data_dir = c->data_dir,
+                                    .manifest_dir = c->manifest_dir,
+                                    .node_name = c->node_name,
+                                    .cgroup_parent = c->cgroup_parent};
+    struct api_kubelet *kubelet = NULL;
+    if (api_kubelet_start(s, server, &kc, &kubelet, err) < 0) {
+        api_server_stop(server);
+        return -1;
+    }
     cleanup_close int tfd = heartbeat_fd(err);
     if (tfd >= 0)
         event_loop(sfd, tfd, s, server, c->node_name);
+    /* The pods keep running: the next daemon resumes them. */
+    api_kubelet_stop(kubelet);
     api_server_stop(server);
     unlink(sock);
     return tfd < 0 ? -1 : 0;

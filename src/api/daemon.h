@@ -11,7 +11,8 @@
 
 struct api_daemon_config {
     const char *data_dir;
-    const char *manifest_dir; /* recorded for the static pods; not read yet */
+    const char *manifest_dir;  /* static pod manifests */
+    const char *cgroup_parent; /* pods' cgroups go under it */
     const char *node_name;
     const char *listen_host;
     uint16_t listen_port;

@@ -20,6 +20,7 @@ struct api_listener {
 struct api_server {
     store *store;
     char *node_name;
+    char *data_dir; /* where the node keeps pods' logs; NULL when none */
     char *token;
     char *cert_pem, *key_pem; /* libmicrohttpd keeps pointers to these */
     struct MHD_Daemon *unix_daemon, *tls_daemon;

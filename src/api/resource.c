@@ -234,6 +234,8 @@ static void dispatch_method(const struct api_request *req, const struct api_targ
                          api_status_failure(405, "MethodNotAllowed",
                                             "the server does not allow this method on the requested resource",
                                             json_pack("{}")));
+    else if (strcmp(m, "GET") == 0 && named && t->subresource != NULL && strcmp(t->subresource, "log") == 0)
+        api_pod_log(req, t, resp);
     else if (strcmp(m, "GET") == 0 && named && !truthy(api_request_arg(req, "watch")))
         resource_get(req, t, resp);
     else if (strcmp(m, "GET") == 0 && truthy(api_request_arg(req, "watch")))
@@ -268,7 +270,8 @@ void api_resource_handle(const struct api_request *req, const struct api_path *p
 {
     const struct objects_kind *kind = objects_kind_find_resource(path->group, path->version, path->resource);
     bool sub_ok = path->subresource == NULL || strcmp(path->subresource, "status") == 0 ||
-                  (strcmp(path->subresource, "binding") == 0 && strcmp(path->resource, "pods") == 0);
+                  ((strcmp(path->subresource, "binding") == 0 || strcmp(path->subresource, "log") == 0) &&
+                   strcmp(path->resource, "pods") == 0);
     /* A namespaced kind's object is only reachable under its namespace; only the collection is global. */
     if (kind == NULL || !sub_ok || (kind->namespaced && path->ns == NULL && path->name != NULL)) {
         api_reply_status(resp, api_status_failure(404, "NotFound",

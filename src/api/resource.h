@@ -27,6 +27,9 @@ void api_resource_bind(const struct api_request *req, const struct api_target *t
 void api_resource_patch(const struct api_request *req, const struct api_target *t, struct api_response *resp);
 
 /* GET ...?watch=1 (watch.c): a streamed reply of {"type": ..., "object": ...} lines. */
+/* GET pods/NAME/log (pod_log.c). */
+void api_pod_log(const struct api_request *req, const struct api_target *t, struct api_response *resp);
+
 void api_watch_start(const struct api_request *req, const struct api_target *t, struct api_response *resp);
 
 /* Whether a node agent reports containers for the pod: then deleting it is graceful. */

@@ -265,6 +265,7 @@ int api_server_start(const struct api_server_config *config, store *s, api_serve
     srv->store = s;
     srv->unix_fd = -1;
     srv->node_name = dup_or_null(config->node_name);
+    srv->data_dir = dup_or_null(config->data_dir);
     srv->token = dup_or_null(config->token);
     srv->cert_pem = dup_or_null(config->tls_cert_pem);
     srv->key_pem = dup_or_null(config->tls_key_pem);
@@ -330,6 +331,7 @@ void api_server_stop(api_server *server)
     pthread_cond_destroy(&server->changed);
     pthread_mutex_destroy(&server->lock);
     free(server->node_name);
+    free(server->data_dir);
     free(server->token);
     free(server->cert_pem);
     free(server->key_pem);

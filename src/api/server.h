@@ -23,6 +23,7 @@ struct api_server_config {
     const char *tls_key_pem;
     const char *token; /* the bearer token TLS clients must present */
     const char *node_name;
+    const char *data_dir; /* for pods' logs; NULL: the log subresource answers NotFound */
 };
 
 typedef struct api_server api_server;

@@ -28,6 +28,8 @@ int cli_main(int argc, char **argv);
 /* Verbs, one file each. */
 int cli_cmd_version(int argc, char **argv);
 int cli_cmd_help(int argc, char **argv);
+int cli_cmd_logs(int argc, char **argv);
+int cli_cmd_exec(int argc, char **argv);
 int cli_cmd_image(int argc, char **argv);
 int cli_cmd_daemon(int argc, char **argv);
 int cli_cmd_get(int argc, char **argv);

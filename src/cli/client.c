@@ -331,3 +331,49 @@ int cli_stream(const struct cli_opts *opts, const char *path, int (*on_event)(js
         return husk_error_set(err, EIO, "watching through %s: %s", sock, curl_easy_strerror(rc));
     return 0;
 }
+
+struct passthrough {
+    CURL *curl;
+    struct reply_buffer error; /* the body of a non-200 reply: a Status */
+};
+
+/* A 200 reply's body goes straight to stdout as it arrives; any other is kept to be printed as an error. */
+static size_t on_passthrough(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct passthrough *p = userdata;
+    long code = 0;
+    curl_easy_getinfo(p->curl, CURLINFO_RESPONSE_CODE, &code);
+    if (code != 200)
+        return on_data(ptr, size, nmemb, &p->error);
+    size_t n = fwrite(ptr, size, nmemb, stdout);
+    fflush(stdout);
+    return n * size;
+}
+
+int cli_get_to_stdout(const struct cli_opts *opts, const char *path, long *ret_code, json_t **ret_error,
+                      husk_error *err)
+{
+    char sock[4200], url[4096];
+    snprintf(sock, sizeof sock, "%s/husk.sock", opts->data_dir);
+    snprintf(url, sizeof url, "http://localhost%s", path);
+    struct passthrough p = {.curl = curl_easy_init()};
+    if (p.curl == NULL)
+        return husk_error_set(err, ENOMEM, "cannot start an HTTP client");
+    curl_easy_setopt(p.curl, CURLOPT_UNIX_SOCKET_PATH, sock);
+    curl_easy_setopt(p.curl, CURLOPT_URL, url);
+    curl_easy_setopt(p.curl, CURLOPT_WRITEFUNCTION, on_passthrough);
+    curl_easy_setopt(p.curl, CURLOPT_WRITEDATA, &p);
+    curl_easy_setopt(p.curl, CURLOPT_NOSIGNAL, 1L);
+    CURLcode rc = curl_easy_perform(p.curl);
+    curl_easy_getinfo(p.curl, CURLINFO_RESPONSE_CODE, ret_code);
+    curl_easy_cleanup(p.curl);
+    *ret_error = p.error.data ? json_loads(p.error.data, 0, NULL) : NULL;
+    free(p.error.data);
+    if (rc == CURLE_COULDNT_CONNECT)
+        return husk_error_set(err, ECONNREFUSED,
+                              "cannot reach the husk daemon at %s: is `husk daemon` running?", sock);
+    if (rc != CURLE_OK)
+        return husk_error_set(err, EIO, "request to the husk daemon at %s failed: %s", sock,
+                              curl_easy_strerror(rc));
+    return 0;
+}

@@ -41,6 +41,11 @@ int cli_request(const struct cli_opts *opts, const char *method, const char *pat
 int cli_stream(const struct cli_opts *opts, const char *path, int (*on_event)(json_t *event, void *ctx),
                void *ctx, husk_error *err);
 
+/* GETs path and copies a 200 reply's body to stdout as it streams in (logs); any other reply's Status goes
+ * to *ret_error (NULL when it is not JSON). */
+int cli_get_to_stdout(const struct cli_opts *opts, const char *path, long *ret_code, json_t **ret_error,
+                      husk_error *err);
+
 /* Prints a Status reply as kubectl does ("Error from server (NotFound): pods "x" not found", or "The Pod "x"
  * is invalid: ...") and returns CLI_EXIT_FAILURE. */
 int cli_print_server_error(long code, const json_t *status);

@@ -29,7 +29,8 @@ const struct cli_command cli_commands[] = {
      "them (defaulted). Exits 0 when every object is valid, 1 when one is not, 2 on a usage error.\n",
      cli_cmd_validate},
     {"daemon", "Run the node agent: API server, store and node",
-     "Usage: husk daemon [--data-dir DIR] [--manifest-dir DIR] [--node-name NAME] [--listen ADDR:PORT]\n\n"
+     "Usage: husk daemon [--data-dir DIR] [--manifest-dir DIR] [--node-name NAME] [--listen ADDR:PORT]\n"
+     "                   [--cgroup-parent NAME]\n\n"
      "Serves the Kubernetes API on DATA_DIR/husk.sock (root only, for husk) and over TLS on\n"
      "--listen (default 127.0.0.1:6443, bearer token) with objects in DATA_DIR/store.db. On first\n"
      "start it makes a CA and writes an admin kubeconfig to DATA_DIR/kubeconfig.yaml for kubectl.\n"
@@ -53,6 +54,16 @@ const struct cli_command cli_commands[] = {
      "Deletes the objects. A pod whose containers run is given a deletionTimestamp and stopped by the node\n"
      "agent within its grace period; --grace-period 0 (or --force) removes it at once.\n",
      cli_cmd_delete},
+    {"logs", "Print the logs of a container in a pod",
+     "Usage: husk logs POD [-c CONTAINER] [-f] [-p] [--tail N] [--timestamps] [-n NS] [--data-dir DIR]\n\n"
+     "Prints the container's log as kubectl logs does: -f follows it while the container runs, -p shows the\n"
+     "previous instance of a restarted container, --tail N only the last N lines.\n",
+     cli_cmd_logs},
+    {"exec", "Run a command in a running container",
+     "Usage: husk exec POD [-c CONTAINER] [-i] [-t] [-n NS] [--data-dir DIR] -- COMMAND [ARG...]\n\n"
+     "Runs COMMAND in the container (the first one unless -c says otherwise) with its namespaces, cgroup,\n"
+     "user and capabilities; -i passes stdin, -t gives it a terminal. The exit status is the command's.\n",
+     cli_cmd_exec},
     {NULL, NULL, NULL, NULL},
 };
 

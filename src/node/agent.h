@@ -57,6 +57,13 @@ json_t *node_agent_pods(struct node_agent *agent);
 /* Stops the workers and frees the agent; the pods keep running, to be resumed by the next agent. */
 void node_agent_free(struct node_agent *agent);
 
+/* Where a pod's files are, for the API's log reader and `husk exec`: the log of the container's instance
+ * with the given restart count (DATA_DIR/logs/NS_NAME_UID/CONTAINER/N.log) and the runtime state dir of
+ * the pod's sandbox (DATA_DIR/pods/UID/sandbox). Returns -1 when a name would not make a safe path. */
+int node_pod_log_path(const char *data_dir, const json_t *pod, const char *container, int64_t restart,
+                      char *buf, size_t size);
+int node_pod_sandbox_dir(const char *data_dir, const json_t *pod, char *buf, size_t size);
+
 /* Internals the workers share. */
 const struct node_agent_config *node_agent_config(const struct node_agent *agent);
 void node_agent_pod_done(struct node_agent *agent, const char *uid);

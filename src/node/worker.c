@@ -248,12 +248,22 @@ static void report(struct node_pod_worker *w)
     }
 }
 
+bool node_worker_stopping(struct node_pod_worker *w)
+{
+    pthread_mutex_lock(&w->lock);
+    bool stopping = w->stop_thread;
+    pthread_mutex_unlock(&w->lock);
+    return stopping;
+}
+
 static void terminate(struct node_pod_worker *w, int64_t grace)
 {
     if (grace < 0 && !objects_get_int(objects_pod_spec(w->pod), "terminationGracePeriodSeconds", &grace))
         grace = 30;
     node_worker_stop_containers(w, grace, true);
     report(w);
+    if (node_worker_stopping(w))
+        return; /* the daemon stops: the next one finishes this */
     node_worker_teardown(w);
     const struct node_agent_hooks *hooks = &node_agent_config(w->agent)->hooks;
     if (hooks->pod_gone != NULL)

@@ -81,6 +81,8 @@ struct node_pod_worker {
 int node_worker_new(struct node_agent *agent, const json_t *pod, struct node_pod_worker **ret,
                     husk_error *err);
 void node_worker_wake(struct node_pod_worker *w);
+/* Whether the daemon is stopping this worker (the pod keeps running); long waits give up then. */
+bool node_worker_stopping(struct node_pod_worker *w);
 void node_worker_join_and_free(struct node_pod_worker *w);
 int64_t node_now_ms(void);
 char *node_rfc3339_now(void);

@@ -150,7 +150,7 @@ void node_worker_start_container(struct node_pod_worker *w, struct node_containe
     if (img == NULL)
         return;
     struct husk_arena arena = {0};
-    struct runtime_container_config config;
+    struct runtime_container_config config = {0};
     husk_error err = {0};
     if (build_config(w, c, img, &arena, &config, &err) < 0) {
         set_waiting(c, "CreateContainerConfigError", err.message);
@@ -229,7 +229,7 @@ static char *termination_message(struct node_pod_worker *w, struct node_containe
     for (size_t i = first; i < count; i++) {
         const char *l = lines[i % FALLBACK_LOG_LINES];
         size_t ll = l ? strlen(l) : 0;
-        if (len + ll < sizeof out) {
+        if (l != NULL && len + ll < sizeof out) {
             memcpy(out + len, l, ll);
             len += ll;
         }

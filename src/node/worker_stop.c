@@ -27,21 +27,28 @@ static void signal_container(struct node_pod_worker *w, struct node_container *c
         log_debug("pod %s: signalling %s: %s", w->uid, c->name, err.message);
 }
 
-/* Waits until the deadline for every container in the list to exit, then kills what is left. */
+/* Waits until the deadline for every container in the list to exit, then kills what is left. Gives up
+ * when the daemon stops: the pod is left as it is, and the next daemon takes the stop up again. */
 static void wait_or_kill(struct node_pod_worker *w, struct node_container **list, size_t n,
                          int64_t deadline_ms)
 {
     for (int round = 0; round < 2; round++) {
         for (size_t i = 0; i < n; i++) {
-            struct runtime_container_status st;
-            husk_error err = {0};
-            int64_t left = deadline_ms - node_now_ms();
-            if (running(list[i]))
-                runtime_container_wait(w->sandbox, list[i]->name, left > 0 ? (int)left : 0, &st, &err);
-            bool exited = false;
-            if (running(list[i]))
+            while (running(list[i]) && !node_worker_stopping(w)) {
+                struct runtime_container_status st;
+                husk_error err = {0};
+                int64_t left = deadline_ms - node_now_ms();
+                if (left > 0)
+                    runtime_container_wait(w->sandbox, list[i]->name, left < 200 ? (int)left : 200, &st,
+                                           &err);
+                bool exited = false;
                 node_worker_refresh_container(w, list[i], &exited);
+                if (left <= 0)
+                    break;
+            }
         }
+        if (node_worker_stopping(w))
+            return;
         bool left_running = false;
         for (size_t i = 0; i < n; i++) {
             if (running(list[i])) {

@@ -2,6 +2,7 @@
  * real sandboxes, namespaces and cgroups. Needs root, the test images (HUSK_TEST_IMAGES) and the
  * supervisor (HUSK_SUPERVISOR), which tests/run.sh provides. */
 #include "harness.h"
+#include "node_fixture.h"
 #include "image/archive.h"
 #include "node/agent.h"
 #include "objects/decode.h"
@@ -68,6 +69,8 @@ static void setup(struct fixture *f)
         SKIP("no test images (run scripts/build-test-images.sh, or tests/run.sh)");
     snprintf(f->dir, sizeof f->dir, "/tmp/husk-test-agent-XXXXXX");
     CHECK(mkdtemp(f->dir) != NULL);
+    snprintf(f->cgroup_parent, sizeof f->cgroup_parent, "husk-test-%d", (int)getpid());
+    node_fixture_janitor(f->dir, f->cgroup_parent);
     husk_error err = {0};
     CHECK_INT_EQ(image_store_open(f->dir, &f->store, &err), 0);
     char **names = NULL;
@@ -78,7 +81,6 @@ static void setup(struct fixture *f)
     for (size_t i = 0; names != NULL && names[i] != NULL; i++)
         free(names[i]);
     free(names);
-    snprintf(f->cgroup_parent, sizeof f->cgroup_parent, "husk-test-%d", (int)getpid());
     struct node_agent_config config = {
         .data_dir = f->dir,
         .cgroup_parent = f->cgroup_parent,

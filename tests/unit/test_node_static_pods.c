@@ -2,6 +2,7 @@
  * file replaces its pod, a removed file stops it, a bad file is skipped. Real pods: needs root, the test
  * images and the supervisor (tests/run.sh provides them). */
 #include "harness.h"
+#include "node_fixture.h"
 #include "image/archive.h"
 #include "node/static_pods.h"
 #include "objects/pod.h"
@@ -94,6 +95,7 @@ TEST_WITH_TIMEOUT(static_pods_run_edit_replace_and_remove, 120)
     snprintf(manifests, sizeof manifests, "%s/manifests", dir);
     CHECK(mkdir(manifests, 0755) == 0);
     snprintf(cgroup_parent, sizeof cgroup_parent, "husk-test-%d", (int)getpid());
+    node_fixture_janitor(dir, cgroup_parent);
     phases = json_object();
     husk_error err = {0};
     struct image_store *store = NULL;

@@ -1,0 +1,275 @@
+/* See kubelet.h. One thread follows the store's pod changes (the watch a kubelet keeps on the API); the
+ * node agent's hooks run on its pod workers' threads and write through the store, which is thread-safe. */
+#include "api/kubelet_internal.h"
+
+#include "api/resource.h"
+#include "base/log.h"
+#include "image/image.h"
+#include "node/agent.h"
+#include "node/static_pods.h"
+#include "objects/pod.h"
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *api_kubelet_annotation(const json_t *pod, const char *key)
+{
+    return objects_get_string(objects_get_object(objects_get_object(pod, "metadata"), "annotations"), key);
+}
+
+const char *api_kubelet_uid(const json_t *pod)
+{
+    return objects_get_string(objects_get_object(pod, "metadata"), "uid");
+}
+
+bool api_kubelet_is_static(const json_t *pod)
+{
+    const char *source = api_kubelet_annotation(pod, SOURCE_ANNOTATION);
+    return source != NULL && strcmp(source, "file") == 0;
+}
+
+/* The first non-loopback IPv4 address: what the kubelet reports as the node's and the pods' hostIP. */
+static char *host_address(void)
+{
+    struct ifaddrs *list = NULL, *i;
+    char buf[INET_ADDRSTRLEN] = "127.0.0.1";
+    if (getifaddrs(&list) == 0) {
+        for (i = list; i != NULL; i = i->ifa_next) {
+            if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET)
+                continue;
+            const struct in_addr *a = &((const struct sockaddr_in *)(const void *)i->ifa_addr)->sin_addr;
+            if ((ntohl(a->s_addr) >> 24) == 127)
+                continue;
+            inet_ntop(AF_INET, a, buf, sizeof buf);
+            break;
+        }
+        freeifaddrs(list);
+    }
+    return strdup(buf);
+}
+
+/* Writes status into the pod named like pod (for a static pod: its mirror), retrying on conflicts. */
+static void write_status(struct api_kubelet *k, const json_t *pod, const json_t *status)
+{
+    struct store_key key = {"pods", objects_meta_namespace(pod), objects_meta_name(pod)};
+    for (int attempt = 0; attempt < 5; attempt++) {
+        json_t *obj = NULL;
+        husk_error err = {0};
+        if (store_get(k->store, &key, &obj, &err) < 0)
+            return; /* gone, or a mirror not made yet */
+        const char *want = api_kubelet_is_static(pod) ? api_kubelet_uid(pod) : NULL;
+        bool same = want != NULL ? api_kubelet_annotation(obj, MIRROR_ANNOTATION) != NULL &&
+                                       strcmp(api_kubelet_annotation(obj, MIRROR_ANNOTATION), want) == 0
+                                 : api_kubelet_uid(obj) != NULL &&
+                                       strcmp(api_kubelet_uid(obj), api_kubelet_uid(pod)) == 0;
+        if (!same) {
+            json_decref(obj);
+            return;
+        }
+        json_object_set(obj, "status", (json_t *)status);
+        int r = store_update(k->store, &key, obj, store_object_rv(obj), &err);
+        json_decref(obj);
+        if (r == 0) {
+            api_server_changed(k->server);
+            return;
+        }
+        if (err.code != ESTALE)
+            return;
+    }
+}
+
+static void on_status(void *data, const json_t *pod, const json_t *status)
+{
+    struct api_kubelet *k = data;
+    pthread_mutex_lock(&k->lock);
+    json_object_set_new(k->statuses, api_kubelet_uid(pod), json_deep_copy(status));
+    pthread_mutex_unlock(&k->lock);
+    write_status(k, pod, status);
+}
+
+static json_t *new_event(struct api_kubelet *k, const json_t *pod, const char *type, const char *reason,
+                         const char *field_path, const char *message, const char *name, const char *now)
+{
+    json_t *involved =
+        json_pack("{s:s,s:s,s:s,s:s,s:s}", "kind", "Pod", "apiVersion", "v1", "namespace",
+                  objects_meta_namespace(pod), "name", objects_meta_name(pod), "uid", api_kubelet_uid(pod));
+    if (field_path != NULL)
+        json_object_set_new(involved, "fieldPath", json_string(field_path));
+    return json_pack("{s:s,s:s,s:{s:s,s:s},s:o,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:s,s:i,s:s,s:s}", "apiVersion",
+                     "v1", "kind", "Event", "metadata", "name", name, "namespace",
+                     objects_meta_namespace(pod), "involvedObject", involved, "reason", reason, "message",
+                     message, "type", type, "source", "component", "kubelet", "host", k->node_name,
+                     "firstTimestamp", now, "lastTimestamp", now, "count", 1, "reportingComponent", "kubelet",
+                     "reportingInstance", k->node_name);
+}
+
+/* An event of the pod; a repeat of the same one counts up, as the kubelet's event recorder does. */
+static void on_event(void *data, const json_t *pod, const char *type, const char *reason,
+                     const char *field_path, const char *message)
+{
+    struct api_kubelet *k = data;
+    char now[32], name[512], key_text[2048];
+    api_timestamp(now, sizeof now, 0);
+    snprintf(key_text, sizeof key_text, "%s/%s/%s/%s", api_kubelet_uid(pod), reason,
+             field_path ? field_path : "", message);
+    pthread_mutex_lock(&k->lock);
+    const char *known = json_string_value(json_object_get(k->events, key_text));
+    if (known != NULL)
+        snprintf(name, sizeof name, "%s", known);
+    pthread_mutex_unlock(&k->lock);
+    husk_error err = {0};
+    struct store_key key = {"events", objects_meta_namespace(pod), name};
+    if (known != NULL) {
+        json_t *ev = NULL;
+        if (store_get(k->store, &key, &ev, &err) == 0) {
+            json_object_set_new(ev, "count",
+                                json_integer(json_integer_value(json_object_get(ev, "count")) + 1));
+            json_object_set_new(ev, "lastTimestamp", json_string(now));
+            store_update(k->store, &key, ev, 0, &err);
+            json_decref(ev);
+            api_server_changed(k->server);
+            return;
+        }
+    }
+    char uid[40], hex[40];
+    api_random_uid(uid, sizeof uid);
+    size_t n = 0;
+    for (const char *p = uid; *p != '\0' && n < 16; p++)
+        if (*p != '-')
+            hex[n++] = *p;
+    hex[n] = '\0';
+    /* Named as the kubelet names them: the pod's name and a unique hex suffix. */
+    snprintf(name, sizeof name, "%.200s.%s", objects_meta_name(pod), hex);
+    json_t *ev = new_event(k, pod, type, reason, field_path, message, name, now);
+    json_object_set_new(json_object_get(ev, "metadata"), "uid", json_string(uid));
+    key.name = name;
+    if (store_create(k->store, &key, ev, &err) == 0) {
+        pthread_mutex_lock(&k->lock);
+        json_object_set_new(k->events, key_text, json_string(name));
+        pthread_mutex_unlock(&k->lock);
+        api_server_changed(k->server);
+    }
+    json_decref(ev);
+}
+
+void api_kubelet_forget(struct api_kubelet *k, const char *uid)
+{
+    pthread_mutex_lock(&k->lock);
+    json_object_del(k->synced, uid);
+    json_object_del(k->statuses, uid);
+    pthread_mutex_unlock(&k->lock);
+}
+
+/* The pod is stopped and cleaned up: the API object goes (the kubelet's final delete, grace 0). */
+static void on_gone(void *data, const json_t *pod, const json_t *status)
+{
+    struct api_kubelet *k = data;
+    (void)status;
+    api_kubelet_forget(k, api_kubelet_uid(pod));
+    if (api_kubelet_is_static(pod))
+        return;
+    struct store_key key = {"pods", objects_meta_namespace(pod), objects_meta_name(pod)};
+    json_t *obj = NULL;
+    husk_error err = {0};
+    if (store_get(k->store, &key, &obj, &err) == 0 && api_kubelet_uid(obj) &&
+        strcmp(api_kubelet_uid(obj), api_kubelet_uid(pod)) == 0 &&
+        store_delete(k->store, &key, store_object_rv(obj), NULL, &err) == 0)
+        api_server_changed(k->server);
+    json_decref(obj);
+}
+
+static int on_lookup(void *data, const char *resource, const char *ns, const char *name, json_t **ret,
+                     husk_error *err)
+{
+    struct api_kubelet *k = data;
+    struct store_key key = {resource, ns, name};
+    *ret = NULL;
+    if (store_get(k->store, &key, ret, err) < 0) {
+        *ret = NULL;
+        return err->code == ENOENT ? 0 : -1;
+    }
+    return 0;
+}
+
+const struct node_agent_hooks api_kubelet_hooks_template = {
+    .pod_status = on_status,
+    .pod_event = on_event,
+    .pod_gone = on_gone,
+    .lookup = on_lookup,
+};
+
+static int start_agent(struct api_kubelet *k, const struct api_kubelet_config *c, husk_error *err)
+{
+    if (image_store_open(c->data_dir, &k->images, err) < 0)
+        return -1;
+    struct node_agent_config ac = {
+        .data_dir = c->data_dir,
+        .node_name = k->node_name,
+        .host_ip = k->host_ip,
+        .cgroup_parent = c->cgroup_parent,
+        .images = k->images,
+        .hooks = api_kubelet_hooks_template,
+    };
+    ac.hooks.data = k;
+    if (node_agent_new(&ac, &k->agent, err) < 0)
+        return -1;
+    struct node_static_pods_hooks hooks = {.changed = api_kubelet_mirrors_changed, .data = k};
+    if (node_static_pods_start(k->agent, c->manifest_dir, k->node_name, &hooks, &k->statics, err) < 0)
+        return -1;
+    if (pthread_create(&k->thread, NULL, api_kubelet_main, k) != 0) {
+        k->thread = 0;
+        return husk_error_set(err, EAGAIN, "starting the kubelet thread");
+    }
+    return 0;
+}
+
+int api_kubelet_start(store *s, api_server *server, const struct api_kubelet_config *config,
+                      struct api_kubelet **ret, husk_error *err)
+{
+    struct api_kubelet *k = calloc(1, sizeof *k);
+    if (k == NULL)
+        return husk_error_set(err, ENOMEM, "out of memory");
+    k->store = s;
+    k->server = server;
+    k->node_name = strdup(config->node_name);
+    k->host_ip = host_address();
+    k->synced = json_object();
+    k->events = json_object();
+    k->statuses = json_object();
+    pthread_mutex_init(&k->lock, NULL);
+    if (k->node_name == NULL || k->host_ip == NULL || start_agent(k, config, err) < 0) {
+        api_kubelet_stop(k);
+        return -1;
+    }
+    *ret = k;
+    return 0;
+}
+
+void api_kubelet_stop(struct api_kubelet *k)
+{
+    if (k == NULL)
+        return;
+    if (k->thread != 0) {
+        pthread_mutex_lock(&k->lock);
+        k->stop = true;
+        pthread_mutex_unlock(&k->lock);
+        api_server_changed(k->server);
+        pthread_join(k->thread, NULL);
+    }
+    node_static_pods_stop(k->statics);
+    node_agent_free(k->agent);
+    image_store_close(k->images);
+    json_decref(k->synced);
+    json_decref(k->events);
+    json_decref(k->statuses);
+    pthread_mutex_destroy(&k->lock);
+    free(k->node_name);
+    free(k->host_ip);
+    free(k);
+}
