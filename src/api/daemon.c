@@ -160,7 +160,7 @@ static int serve(const struct api_daemon_config *c, store *s, int sfd, husk_erro
                                     .node_name = c->node_name,
                                     .cgroup_parent = c->cgroup_parent};
     struct api_kubelet *kubelet = NULL;
-    if (api_kubelet_start(s, server, &kc, &kubelet, err) < 0) {
+    if (c->run_node && api_kubelet_start(s, server, &kc, &kubelet, err) < 0) {
         api_server_stop(server);
         return -1;
     }

@@ -7,12 +7,14 @@
 
 #include "base/error.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct api_daemon_config {
     const char *data_dir;
     const char *manifest_dir;  /* static pod manifests */
     const char *cgroup_parent; /* pods' cgroups go under it */
+    bool run_node;             /* false: serve the API only and run no pods (--no-node) */
     const char *node_name;
     const char *listen_host;
     uint16_t listen_port;

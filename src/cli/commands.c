@@ -30,12 +30,15 @@ const struct cli_command cli_commands[] = {
      cli_cmd_validate},
     {"daemon", "Run the node agent: API server, store and node",
      "Usage: husk daemon [--data-dir DIR] [--manifest-dir DIR] [--node-name NAME] [--listen ADDR:PORT]\n"
-     "                   [--cgroup-parent NAME]\n\n"
+     "                   [--cgroup-parent NAME] [--no-node]\n\n"
      "Serves the Kubernetes API on DATA_DIR/husk.sock (root only, for husk) and over TLS on\n"
      "--listen (default 127.0.0.1:6443, bearer token) with objects in DATA_DIR/store.db. On first\n"
      "start it makes a CA and writes an admin kubeconfig to DATA_DIR/kubeconfig.yaml for kubectl.\n"
      "Defaults: --data-dir /var/lib/husk, --manifest-dir /etc/husk/manifests, --node-name the host\n"
-     "name. Logs to stderr; SIGTERM stops it.\n",
+     "name. Logs to stderr; SIGTERM stops it.\n\n"
+     "The node agent runs the pods bound to this node (unbound pods are bound here) and the static pods\n"
+     "of --manifest-dir, with their cgroups under --cgroup-parent (default husk). Pods keep running when\n"
+     "the daemon stops; the next daemon takes them up again. --no-node serves the API only.\n",
      cli_cmd_daemon},
     {"get", "Show objects: pods, nodes, namespaces, events, ...",
      "Usage: husk get RESOURCE [NAME...] [-n NS | -A] [-o wide|yaml|json|name] [-l SELECTOR]\n"

@@ -31,8 +31,13 @@ int cli_cmd_daemon(int argc, char **argv)
     static const char *const flags[] = {"--data-dir", "--manifest-dir", "--node-name", "--listen",
                                         "--cgroup-parent"};
     const char *values[5] = {"/var/lib/husk", "/etc/husk/manifests", NULL, "127.0.0.1:6443", "husk"};
+    bool no_node = false;
     for (int i = 1; i < argc; i++) {
         int missing = 0, matched = 0;
+        if (strcmp(argv[i], "--no-node") == 0) {
+            no_node = true;
+            continue;
+        }
         for (size_t f = 0; f < 5 && !matched; f++) {
             const char *v = flag_value(argc, argv, &i, flags[f], &missing);
             if (missing)
@@ -54,8 +59,11 @@ int cli_cmd_daemon(int argc, char **argv)
         values[2] = hostname;
     }
     char host[64];
-    struct api_daemon_config c = {
-        .data_dir = values[0], .manifest_dir = values[1], .node_name = values[2], .cgroup_parent = values[4]};
+    struct api_daemon_config c = {.data_dir = values[0],
+                                  .manifest_dir = values[1],
+                                  .node_name = values[2],
+                                  .cgroup_parent = values[4],
+                                  .run_node = !no_node};
     husk_error err = {0};
     if (api_parse_listen(values[3], host, sizeof host, &c.listen_port, &err) < 0)
         return cli_usage_error("daemon", "%s", err.message);

@@ -5,24 +5,42 @@
 #include "runtime/supervisor.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+int runtime_supervisor_address(const char *state_dir, struct sockaddr_un *ret_addr, int *ret_dir_fd,
+                               husk_error *err)
+{
+    *ret_addr = (struct sockaddr_un){.sun_family = AF_UNIX};
+    *ret_dir_fd = -1;
+    if ((size_t)snprintf(ret_addr->sun_path, sizeof ret_addr->sun_path, "%s/" RUNTIME_SUPERVISOR_SOCKET,
+                         state_dir) < sizeof ret_addr->sun_path)
+        return 0;
+    int dir = open(state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0)
+        return husk_error_set_errno(err, errno, "opening the state dir %s", state_dir);
+    snprintf(ret_addr->sun_path, sizeof ret_addr->sun_path, "/proc/self/fd/%d/" RUNTIME_SUPERVISOR_SOCKET,
+             dir);
+    *ret_dir_fd = dir;
+    return 0;
+}
+
 int runtime_supervisor_request(const char *state_dir, const char *request, char *reply, size_t reply_size,
                                husk_error *err)
 {
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    if ((size_t)snprintf(addr.sun_path, sizeof addr.sun_path, "%s/" RUNTIME_SUPERVISOR_SOCKET, state_dir) >=
-        sizeof addr.sun_path)
-        return husk_error_set(err, ENAMETOOLONG, "state dir %s is too long for a socket path", state_dir);
+    struct sockaddr_un addr;
+    cleanup_close int dir = -1;
+    if (runtime_supervisor_address(state_dir, &addr, &dir, err) < 0)
+        return -1;
     cleanup_close int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return husk_error_set_errno(err, errno, "socket");
     if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0)
-        return husk_error_set_errno(err, errno, "connecting to the pod supervisor at %s", addr.sun_path);
+        return husk_error_set_errno(err, errno, "connecting to the pod supervisor in %s", state_dir);
     /* Starting a container can take a moment (mounts); killing all of them at shutdown too. */
     struct timeval timeout = {60, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);

@@ -1,6 +1,8 @@
 /* See supervisor_setup.h. */
 #include "runtime/supervisor_setup.h"
 
+#include "runtime/client.h"
+
 #include "base/cleanup.h"
 #include "runtime/files.h"
 #include "runtime/supervisor.h"
@@ -83,15 +85,18 @@ int runtime_supervisor_setup(const char *state_dir, struct runtime_sandbox_info 
 int runtime_supervisor_listen(const char *state_dir, int *ret_listen_fd, int *ret_signal_fd,
                               int *ret_epoll_fd, husk_error *err)
 {
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    if ((size_t)snprintf(addr.sun_path, sizeof addr.sun_path, "%s/" RUNTIME_SUPERVISOR_SOCKET, state_dir) >=
-        sizeof addr.sun_path)
-        return husk_error_set(err, ENAMETOOLONG, "state dir %s is too long for a socket path", state_dir);
+    struct sockaddr_un addr;
+    cleanup_close int dir = -1;
+    if (runtime_supervisor_address(state_dir, &addr, &dir, err) < 0)
+        return -1;
     unlink(addr.sun_path);
     cleanup_close int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 16) < 0)
-        return husk_error_set_errno(err, errno, "listening on %s", addr.sun_path);
-    chmod(addr.sun_path, 0600);
+    /* Only root may talk to the supervisor: the socket is made with no permission for anyone else. */
+    mode_t old = umask(0077);
+    int r = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&addr, sizeof addr);
+    umask(old);
+    if (r < 0 || listen(fd, 16) < 0)
+        return husk_error_set_errno(err, errno, "listening on %s/" RUNTIME_SUPERVISOR_SOCKET, state_dir);
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGCHLD);

@@ -388,7 +388,8 @@ setup() {
 @test "SIGTERM stops the daemon cleanly, exit status 0" {
     stop_daemon
     # Started here, so that this shell can wait for it and see its exit status.
-    "$HUSK" daemon --data-dir "$DATA" --listen "127.0.0.1:$PORT" --node-name husk-test 2>>"$DATA/daemon.log" &
+    "$HUSK" daemon --data-dir "$DATA" --listen "127.0.0.1:$PORT" --node-name husk-test --no-node \
+        2>>"$DATA/daemon.log" &
     pid=$!
     echo "$pid" >"$DATA/test-daemon.pid"
     wait_ready

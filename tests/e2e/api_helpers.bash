@@ -28,8 +28,9 @@ start_daemon() {
     DATA=${DATA:-$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/husk-api.XXXXXX")}
     PORT=${PORT:-$(free_port)}
     export DATA PORT
+    # API semantics only: --no-node keeps pods as plain objects (tests/e2e/pods.bats runs them).
     "$HUSK" daemon --data-dir "$DATA" --listen "127.0.0.1:$PORT" --node-name husk-test \
-        --manifest-dir "$DATA/manifests" 2>>"$DATA/daemon.log" &
+        --manifest-dir "$DATA/manifests" --no-node 2>>"$DATA/daemon.log" &
     echo $! >"$DATA/test-daemon.pid"
     # Not this shell's job any more: a later SIGKILL is then not reported on the test output.
     disown $!

@@ -1,0 +1,172 @@
+#!/usr/bin/env bats
+# Pods for real through `husk daemon`: the seed's pod as a static pod with its mirror, the seed's sidecar
+# example through the API, images pulled from a local registry standing in as the docker.io mirror, exec,
+# logs, restarts of the daemon, deletion, and nothing left behind.
+load helpers
+load lib/registry
+
+node=e2enode
+
+setup_file() {
+    require_root
+    export CGROUP_PARENT=husk-e2e-$$
+    export DATA=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/husk-pods.XXXXXX")
+    mkdir -p "$DATA/manifests"
+    registry_start
+    registry_push busybox
+    registry_push nginx
+    printf 'mirrors:\n  docker.io:\n    endpoint:\n    - "http://%s"\n' "$REGISTRY" >"$DATA/registries.yaml"
+    cp "$REPO/examples/lumpy-koala.yaml" "$DATA/manifests/"
+    start_node
+}
+
+start_node() {
+    HUSK_REGISTRIES_CONFIG=$DATA/registries.yaml "$HUSK" daemon --data-dir "$DATA" \
+        --manifest-dir "$DATA/manifests" --node-name "$node" --listen "127.0.0.1:$(registry_free_port)" \
+        --cgroup-parent "$CGROUP_PARENT" 2>>"$DATA/daemon.log" &
+    echo $! >"$DATA/daemon.pid"
+    disown $!
+    for _ in $(seq 1 100); do
+        hk get namespaces >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    cat "$DATA/daemon.log" >&2
+    return 1
+}
+
+hk() { "$HUSK" "$1" --data-dir "$DATA" "${@:2}"; }
+
+# wait_for SECONDS COMMAND...: retries until the command succeeds.
+wait_for() {
+    local seconds=$1
+    shift
+    for _ in $(seq 1 $((seconds * 5))); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    "$@"
+}
+
+phase_is() { [ "$(hk get pod "$1" -o json | jq -r .status.phase)" = "$2" ]; }
+gone() { ! hk get pod "$1" >/dev/null 2>&1; }
+
+teardown_file() {
+    [ -n "${DATA:-}" ] || return 0
+    [ -z "${HUSK_DEBUG_LOG:-}" ] || { cp "$DATA/daemon.log" "$HUSK_DEBUG_LOG"; hk get pods -A -o yaml >>"$HUSK_DEBUG_LOG" 2>&1; }
+    rm -f "$DATA"/manifests/*
+    hk get pods -A 2>/dev/null | awk 'NR > 1 {print $1, $2}' | while read -r ns pod; do
+        hk delete pod "$pod" -n "$ns" --grace-period 1 >/dev/null 2>&1 || true
+    done
+    for _ in $(seq 1 200); do
+        [ -z "$(ls -A "$DATA/pods" 2>/dev/null)" ] && break
+        sleep 0.2
+    done
+    kill -TERM "$(cat "$DATA/daemon.pid")" 2>/dev/null || true
+    sleep 1
+    # Whatever a failed test left: its supervisors (by the state dir they were given), then the cgroups.
+    for pid in $(pgrep -f "husk-supervisor $DATA/" || true); do kill -KILL "$pid"; done
+    find /sys/fs/cgroup -maxdepth 3 -path "*/$CGROUP_PARENT*" -type d 2>/dev/null | sort -r | xargs -r rmdir 2>/dev/null || true
+    registry_stop
+    rm -rf "$DATA"
+}
+
+@test "pods: the seed's lumpy-koala runs as a static pod, its init container first, with a mirror pod" {
+    wait_for 60 phase_is "lumpy-koala-$node" Running
+    run hk get pod "lumpy-koala-$node" -o json
+    [ "$(jq -r '.metadata.annotations["kubernetes.io/config.source"]' <<<"$output")" = file ]
+    [ "$(jq -r '.metadata.annotations["kubernetes.io/config.mirror"]' <<<"$output")" = \
+        "$(jq -r '.metadata.annotations["kubernetes.io/config.hash"]' <<<"$output")" ]
+    [ "$(jq -r '.metadata.ownerReferences[0].kind' <<<"$output")" = Node ]
+    [ "$(jq -r '.status.initContainerStatuses[0].state.terminated.reason' <<<"$output")" = Completed ]
+    [ "$(jq -r '.status.containerStatuses[0].ready' <<<"$output")" = true ]
+    run hk exec "lumpy-koala-$node" -- ls /workdir
+    [ "$status" -eq 0 ]
+    [ "$output" = calm.txt ]
+}
+
+@test "pods: the sidecar example serves the page its sidecar refreshes; kubectl-style columns and logs" {
+    run hk apply -f "$REPO/examples/web-sidecar.yaml"
+    [ "$output" = "pod/web created" ]
+    wait_for 60 phase_is web Running
+    run hk get pod web
+    [[ "${lines[1]}" =~ ^web\ +2/2\ +Running\ +0\ + ]]
+    first=$(hk exec web -c nginx -- wget -qO- http://localhost/)
+    [[ "$first" == "<h1>refreshed by the sidecar at "* ]]
+    sleep 2.5
+    second=$(hk exec web -c nginx -- wget -qO- http://localhost/)
+    [ "$first" != "$second" ]
+    run hk logs web -c refresher --tail 1
+    [[ "$output" == "refreshed index.html at "* ]]
+    run hk logs web -c nginx
+    [[ "$output" == *'"GET / HTTP/1.1" 200'* ]]
+    run kubectl --kubeconfig "$DATA/kubeconfig.yaml" logs web -c refresher --tail 1
+    [[ "$output" == "refreshed index.html at "* ]]
+}
+
+@test "pods: exec returns the command's exit status and names a missing container" {
+    run hk exec web -c nginx -- sh -c 'exit 7'
+    [ "$status" -eq 7 ]
+    run hk exec web -c nosuch -- true
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"container nosuch is not running in pod web"* ]]
+}
+
+@test "pods: events record what the node did" {
+    run hk get events -o json
+    reasons=$(jq -r '[.items[] | select(.involvedObject.name == "web") | .reason] | unique | join(",")' <<<"$output")
+    [[ "$reasons" == *Scheduled* && "$reasons" == *Pulled* && "$reasons" == *Created* && "$reasons" == *Started* ]]
+}
+
+@test "pods: deleting the mirror pod does not stop the static pod, and the mirror comes back" {
+    uid=$(hk get pod "lumpy-koala-$node" -o json | jq -r .metadata.uid)
+    started=$(hk get pod "lumpy-koala-$node" -o json | jq -r .status.containerStatuses[0].state.running.startedAt)
+    hk delete pod "lumpy-koala-$node"
+    wait_for 20 bash -c "[ \"\$('$HUSK' get pod lumpy-koala-$node --data-dir '$DATA' -o json | jq -r .metadata.uid)\" != $uid ]"
+    wait_for 20 phase_is "lumpy-koala-$node" Running
+    [ "$(hk get pod "lumpy-koala-$node" -o json | jq -r .status.containerStatuses[0].state.running.startedAt)" = "$started" ]
+    [ "$(hk get pod "lumpy-koala-$node" -o json | jq -r .status.containerStatuses[0].restartCount)" = 0 ]
+}
+
+@test "pods: a missing image gives ErrImagePull, then ImagePullBackOff" {
+    printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: noimage\nspec:\n  containers:\n  - name: a\n    image: busybox:nosuchtag\n' |
+        hk apply -f -
+    wait_for 30 bash -c "'$HUSK' get pod noimage --data-dir '$DATA' | grep -Eq 'ErrImagePull|ImagePullBackOff'"
+    run hk get events -o json
+    [[ "$(jq -r '.items[] | select(.involvedObject.name == "noimage") | .message' <<<"$output")" == *'Failed to pull image "busybox:nosuchtag"'* ]]
+    hk delete pod noimage --grace-period 0
+    wait_for 20 gone noimage
+}
+
+@test "pods: SIGKILL of the daemon leaves the containers running; the next daemon takes them up" {
+    before=$(hk get pod web -o json | jq -c '[.status.containerStatuses[] | .state.running.startedAt, .restartCount]')
+    supervisors=$(pgrep -f "husk-supervisor $DATA/" | sort | tr '\n' ' ')
+    kill -KILL "$(cat "$DATA/daemon.pid")"
+    sleep 0.5
+    [ "$(pgrep -f "husk-supervisor $DATA/" | sort | tr '\n' ' ')" = "$supervisors" ]
+    start_node
+    wait_for 20 phase_is web Running
+    after=$(hk get pod web -o json | jq -c '[.status.containerStatuses[] | .state.running.startedAt, .restartCount]')
+    [ "$before" = "$after" ]
+    [ "$(pgrep -f "husk-supervisor $DATA/" | sort | tr '\n' ' ')" = "$supervisors" ]
+}
+
+@test "pods: an edited static manifest replaces its pod; a removed one stops it and its mirror" {
+    old=$(hk get pod "lumpy-koala-$node" -o json | jq -r '.metadata.annotations["kubernetes.io/config.hash"]')
+    sed 's/run: lumpy-koala/run: lumpy-koala\n    edited: "yes"/' "$REPO/examples/lumpy-koala.yaml" >"$DATA/manifests/lumpy-koala.yaml"
+    wait_for 60 bash -c "'$HUSK' get pod lumpy-koala-$node --data-dir '$DATA' -o json | jq -e '.metadata.labels.edited == \"yes\" and .status.phase == \"Running\"'"
+    [ "$(hk get pod "lumpy-koala-$node" -o json | jq -r '.metadata.annotations["kubernetes.io/config.hash"]')" != "$old" ]
+    rm "$DATA/manifests/lumpy-koala.yaml"
+    # The app's `sleep` ignores SIGTERM: the pod takes its 30 s grace period, as in Kubernetes.
+    wait_for 60 gone "lumpy-koala-$node"
+}
+
+@test "pods: a deleted pod is stopped and nothing of it is left on the node" {
+    uid=$(hk get pod web -o json | jq -r .metadata.uid)
+    [ -d "$DATA/pods/$uid" ]
+    hk delete pod web --grace-period 2
+    wait_for 30 gone web
+    [ ! -e "$DATA/pods/$uid" ]
+    [ -z "$(pgrep -f "husk-supervisor $DATA/pods/$uid" || true)" ]
+    [ -z "$(find /sys/fs/cgroup -maxdepth 3 -path "*/$CGROUP_PARENT/pod-$uid" 2>/dev/null)" ]
+    ! grep -q "$DATA/pods/$uid" /proc/self/mountinfo
+}
