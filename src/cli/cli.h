@@ -29,6 +29,7 @@ int cli_main(int argc, char **argv);
 int cli_cmd_version(int argc, char **argv);
 int cli_cmd_help(int argc, char **argv);
 int cli_cmd_logs(int argc, char **argv);
+int cli_cmd_describe(int argc, char **argv);
 int cli_cmd_exec(int argc, char **argv);
 int cli_cmd_image(int argc, char **argv);
 int cli_cmd_daemon(int argc, char **argv);

@@ -57,6 +57,11 @@ const struct cli_command cli_commands[] = {
      "Deletes the objects. A pod whose containers run is given a deletionTimestamp and stopped by the node\n"
      "agent within its grace period; --grace-period 0 (or --force) removes it at once.\n",
      cli_cmd_delete},
+    {"describe", "Show a pod in detail, with its events",
+     "Usage: husk describe pod NAME [-n NS] [--data-dir DIR]\n\n"
+     "Shows the pod as kubectl describe does: its node, labels, containers with their state, last state and\n"
+     "restarts, conditions, volumes, QoS class and events.\n",
+     cli_cmd_describe},
     {"logs", "Print the logs of a container in a pod",
      "Usage: husk logs POD [-c CONTAINER] [-f] [-p] [--tail N] [--timestamps] [-n NS] [--data-dir DIR]\n\n"
      "Prints the container's log as kubectl logs does: -f follows it while the container runs, -p shows the\n"

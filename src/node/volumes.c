@@ -4,6 +4,7 @@
 #include "base/cleanup.h"
 #include "node/env.h"
 #include "objects/pod.h"
+#include "objects/quantity.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -77,6 +78,28 @@ static int host_path_check(const char *name, const char *path, const char *type,
         err, EINVAL, "MountVolume.SetUp failed for volume \"%s\" : invalid hostPath type %s", name, type);
 }
 
+static bool empty_dir_in_memory(const json_t *volume)
+{
+    const char *medium = objects_get_string(objects_get_object(volume, "emptyDir"), "medium");
+    return medium != NULL && strcmp(medium, "Memory") == 0;
+}
+
+void node_volumes_teardown(const json_t *pod, const char *pod_dir)
+{
+    size_t i;
+    json_t *volume;
+    json_array_foreach(objects_get_array(objects_pod_spec(pod), "volumes"), i, volume)
+    {
+        const char *name = objects_get_string(volume, "name");
+        if (!empty_dir_in_memory(volume) || !safe_component(name))
+            continue;
+        char dir[4096];
+        husk_error err = {0};
+        snprintf(dir, sizeof dir, "%s/volumes/%s", pod_dir, name);
+        runtime_volume_unmount(dir, &err);
+    }
+}
+
 int node_volumes_prepare(const json_t *pod, const char *pod_dir, husk_error *err)
 {
     size_t i;
@@ -96,6 +119,15 @@ int node_volumes_prepare(const json_t *pod, const char *pod_dir, husk_error *err
                                             name, dir);
             /* emptyDir is world-writable, as the kubelet makes it, so non-root containers can use it. */
             chmod(dir, 0777);
+            if (empty_dir_in_memory(volume)) {
+                int64_t size = 0;
+                struct objects_quantity q;
+                json_t *limit = json_object_get(objects_get_object(volume, "emptyDir"), "sizeLimit");
+                if (limit != NULL && objects_quantity_from_json(limit, &q, err) == 0)
+                    size = objects_quantity_value(&q);
+                if (runtime_volume_mount_tmpfs(dir, size > 0 ? (uint64_t)size : 0, err) < 0)
+                    return husk_error_wrap(err, "MountVolume.SetUp failed for volume \"%s\"", name);
+            }
         } else if (host_path != NULL) {
             const char *path = objects_get_string(host_path, "path");
             if (path == NULL || path[0] != '/')

@@ -14,6 +14,9 @@
  * kubelet's FailedMount event: `MountVolume.SetUp failed for volume "data" : ...`. */
 int node_volumes_prepare(const json_t *pod, const char *pod_dir, husk_error *err);
 
+/* Unmounts what node_volumes_prepare mounted (the tmpfs of emptyDir medium Memory). */
+void node_volumes_teardown(const json_t *pod, const char *pod_dir);
+
 /* The container's volumeMounts as runtime mounts (subPathExpr expanded with env), plus the termination
  * message file at terminationMessagePath (POD_DIR/containers/NAME/termination-log, created empty). */
 int node_container_mounts(const json_t *pod, const json_t *container, const char *const *env,

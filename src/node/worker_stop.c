@@ -5,6 +5,7 @@
 #include "node/worker.h"
 
 #include "base/log.h"
+#include "node/volumes.h"
 
 #include <ftw.h>
 #include <signal.h>
@@ -125,6 +126,7 @@ void node_worker_teardown(struct node_pod_worker *w)
         log_warn("pod %s: removing its sandbox: %s", w->uid, err.message);
     runtime_sandbox_free(w->sandbox);
     w->sandbox = NULL;
+    node_volumes_teardown(w->pod, w->pod_dir);
     remove_tree(w->pod_dir);
     remove_tree(w->log_dir);
 }

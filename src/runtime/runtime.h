@@ -168,6 +168,11 @@ struct runtime_exec_config {
 int runtime_container_exec(const struct runtime_sandbox *sandbox, const char *name,
                            const struct runtime_exec_config *config, int *ret_exit_code, husk_error *err);
 
+/* A tmpfs at path for an emptyDir with medium Memory (size 0: the kernel's default), and its removal; an
+ * unmount of something not mounted is not an error (volume.c). */
+int runtime_volume_mount_tmpfs(const char *path, uint64_t size_bytes, husk_error *err);
+int runtime_volume_unmount(const char *path, husk_error *err);
+
 /* Calls fn(arg) on a new thread that has joined the sandbox's network namespace and returns what fn
  * returned, or -1 with err set when the namespace cannot be entered (netns_call.c). */
 int runtime_sandbox_in_netns(const struct runtime_sandbox *sandbox, int (*fn)(void *arg), void *arg,

@@ -87,9 +87,8 @@ teardown_file() {
 @test "pods: the sidecar example serves the page its sidecar refreshes; kubectl-style columns and logs" {
     run hk apply -f "$REPO/examples/web-sidecar.yaml"
     [ "$output" = "pod/web created" ]
-    wait_for 60 phase_is web Running
-    run hk get pod web
-    [[ "${lines[1]}" =~ ^web\ +2/2\ +Running\ +0\ + ]]
+    # Ready once nginx's readiness probe has passed, as kubectl shows it.
+    wait_for 60 bash -c "'$HUSK' get pod web --data-dir '$DATA' | grep -Eq '^web +2/2 +Running +0 +'"
     first=$(hk exec web -c nginx -- wget -qO- http://localhost/)
     [[ "$first" == "<h1>refreshed by the sidecar at "* ]]
     sleep 2.5
@@ -101,6 +100,23 @@ teardown_file() {
     [[ "$output" == *'"GET / HTTP/1.1" 200'* ]]
     run kubectl --kubeconfig "$DATA/kubeconfig.yaml" logs web -c refresher --tail 1
     [[ "$output" == "refreshed index.html at "* ]]
+}
+
+@test "pods: describe shows the containers, their state, the conditions, volumes and events" {
+    run hk describe pod web
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" =~ ^Name:\ +web$ ]]
+    [[ "$output" == *"Node:             $node/"* ]]
+    [[ "$output" == *"Status:           Running"* ]]
+    [[ "$output" == *$'  refresher:\n'* ]]
+    [[ "$output" == *"    State:          Running"* ]]
+    [[ "$output" == *"      /usr/share/nginx/html from html (rw)"* ]]
+    [[ "$output" == *"  Ready                       True"* ]]
+    [[ "$output" == *"EmptyDir (a temporary directory that shares a pod's lifetime)"* ]]
+    [[ "$output" == *"Started container nginx"* ]]
+    run hk describe pod nosuch
+    [ "$status" -eq 1 ]
+    [[ "$output" == *'pods "nosuch" not found'* ]]
 }
 
 @test "pods: exec returns the command's exit status and names a missing container" {

@@ -5,7 +5,9 @@
 #include "node/volumes.h"
 
 #include <signal.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 static json_t *parse(const char *text)
 {
@@ -177,6 +179,36 @@ TEST(container_config_maps_resources_security_and_mounts)
     CHECK_STR_EQ(c.mounts[1].destination, "/dev/termination-log");
     CHECK_INT_EQ(c.seccomp, RUNTIME_SECCOMP_UNCONFINED);
     husk_arena_free(&a);
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+TEST(volumes_memory_emptydir_is_a_sized_tmpfs_until_teardown)
+{
+    REQUIRE_ROOT();
+    char dir[] = "/tmp/husk-test-tmpfs-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    json_t *pod = parse("{\"spec\":{\"volumes\":[{\"name\":\"cache\",\"emptyDir\":{\"medium\":\"Memory\","
+                        "\"sizeLimit\":\"2Mi\"}}]}}");
+    husk_error err = {0};
+    CHECK_INT_EQ(node_volumes_prepare(pod, dir, &err), 0);
+    /* Prepared twice (a daemon restart) it is mounted once. */
+    CHECK_INT_EQ(node_volumes_prepare(pod, dir, &err), 0);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/volumes/cache", dir);
+    struct statfs fs;
+    CHECK(statfs(path, &fs) == 0);
+    CHECK(fs.f_type == TMPFS_MAGIC);
+    CHECK_INT_EQ((long long)fs.f_blocks * fs.f_bsize, 2 * 1024 * 1024);
+    node_volumes_teardown(pod, dir);
+    CHECK(statfs(path, &fs) == 0);
+    CHECK(fs.f_type != TMPFS_MAGIC);
+    FILE *mounts = fopen("/proc/self/mountinfo", "r");
+    char line[4096];
+    while (fgets(line, sizeof line, mounts) != NULL)
+        CHECK(strstr(line, dir) == NULL);
+    fclose(mounts);
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK(system(cmd) == 0);
