@@ -10,6 +10,7 @@
 #include "api/resource.h"
 #include "api/selector.h"
 #include "api/status.h"
+#include "api/table.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -51,10 +52,15 @@ static void resource_get(const struct api_request *req, const struct api_target 
     struct store_key key = {t->resource, t->ns, t->name};
     json_t *obj = NULL;
     husk_error err = {0};
-    if (store_get(req->server->store, &key, &obj, &err) < 0)
+    if (store_get(req->server->store, &key, &obj, &err) < 0) {
         api_reply_store_error(resp, t, t->name, &err);
-    else
+    } else if (api_table_wanted(api_request_header(req, "Accept"))) {
+        json_t *items = json_pack("[o]", obj);
+        api_reply(resp, 200, api_table(t->kind, items, NULL, time(NULL)));
+        json_decref(items);
+    } else {
         api_reply(resp, 200, obj);
+    }
 }
 
 static bool truthy(const char *v)
@@ -90,9 +96,13 @@ static void resource_list(const struct api_request *req, const struct api_target
         char kind[96], rvs[32];
         snprintf(kind, sizeof kind, "%sList", t->kind->kind);
         snprintf(rvs, sizeof rvs, "%lld", (long long)rv);
-        api_reply(resp, 200,
-                  json_pack("{s:s, s:s, s:{s:s}, s:o}", "kind", kind, "apiVersion", t->kind->api_version,
-                            "metadata", "resourceVersion", rvs, "items", selected));
+        if (api_table_wanted(api_request_header(req, "Accept"))) {
+            api_reply(resp, 200, api_table(t->kind, selected, rvs, time(NULL)));
+            json_decref(selected);
+        } else
+            api_reply(resp, 200,
+                      json_pack("{s:s, s:s, s:{s:s}, s:o}", "kind", kind, "apiVersion", t->kind->api_version,
+                                "metadata", "resourceVersion", rvs, "items", selected));
     }
     api_selector_free(labels);
     api_selector_free(fields);

@@ -1,6 +1,9 @@
 /* See table.h. Cells are gathered first so that each column can be as wide as its widest cell. */
 #include "cli/table.h"
 
+#include "api/table.h"
+#include "objects/kind.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,27 +52,7 @@ static void table_print(FILE *out, struct table *t)
 
 void cli_human_duration(char *buf, size_t size, long s)
 {
-    long m = s / 60, h = s / 3600, d = h / 24;
-    if (s < 0)
-        snprintf(buf, size, "0s");
-    else if (s < 120)
-        snprintf(buf, size, "%lds", s);
-    else if (m < 10 && s % 60)
-        snprintf(buf, size, "%ldm%lds", m, s % 60);
-    else if (m < 180)
-        snprintf(buf, size, "%ldm", m);
-    else if (h < 8 && m % 60)
-        snprintf(buf, size, "%ldh%ldm", h, m % 60);
-    else if (h < 48)
-        snprintf(buf, size, "%ldh", h);
-    else if (h < 24 * 8 && h % 24)
-        snprintf(buf, size, "%ldd%ldh", d, h % 24);
-    else if (h < 24 * 365 * 2)
-        snprintf(buf, size, "%ldd", d);
-    else if (h < 24 * 365 * 8 && d % 365)
-        snprintf(buf, size, "%ldy%ldd", d / 365, d % 365);
-    else
-        snprintf(buf, size, "%ldy", d / 365);
+    api_human_duration(buf, size, s);
 }
 
 long cli_age_seconds(const char *timestamp, time_t now)
@@ -94,139 +77,25 @@ static void age_of(char *buf, size_t size, const char *timestamp)
         cli_human_duration(buf, size, age);
 }
 
-/* The STATUS column of a pod, following kubectl's printPod: the phase, or a reason that explains more. */
-static void pod_status(const json_t *pod, char *buf, size_t size)
+/* Pods, nodes, events and namespaces get the server's printer columns (src/api/table.c), the same cells
+ * kubectl shows; the namespace column is the CLI's own for -A. */
+static void server_row(struct table *t, const char *resource, const json_t *obj, bool with_ns)
 {
-    const json_t *status = json_object_get(pod, "status");
-    const char *reason = json_string_value(json_object_get(status, "reason"));
-    snprintf(buf, size, "%s", reason ? reason : json_string_value(json_object_get(status, "phase")) ?: "Pending");
-    json_t *cs;
-    size_t i, ninit = json_array_size(json_object_get(status, "initContainerStatuses"));
-    json_array_foreach(json_object_get(status, "initContainerStatuses"), i, cs)
-    {
-        const json_t *st = json_object_get(cs, "state");
-        const json_t *term = json_object_get(st, "terminated");
-        const char *waiting = str_at(st, "waiting", "reason");
-        if (term != NULL && json_integer_value(json_object_get(term, "exitCode")) == 0)
-            continue;
-        if (term != NULL)
-            snprintf(buf, size, "Init:%s", json_string_value(json_object_get(term, "reason")) ?: "Error");
-        else if (waiting != NULL && strcmp(waiting, "PodInitializing") != 0)
-            snprintf(buf, size, "Init:%s", waiting);
-        else
-            snprintf(buf, size, "Init:%zu/%zu", i, ninit);
-        return;
+    const struct objects_kind *kind = objects_kind_find_resource("", "v1", resource);
+    json_t *cells = api_table_cells(kind, obj, time(NULL));
+    const char *row[TABLE_MAX_COLUMNS + 1] = {str_at(obj, "metadata", "namespace")};
+    char numbers[TABLE_MAX_COLUMNS][32];
+    for (size_t i = 0; i < json_array_size(cells) && i < TABLE_MAX_COLUMNS; i++) {
+        json_t *cell = json_array_get(cells, i);
+        if (json_is_integer(cell)) {
+            snprintf(numbers[i], sizeof numbers[i], "%lld", (long long)json_integer_value(cell));
+            row[i + 1] = numbers[i];
+        } else {
+            row[i + 1] = json_string_value(cell);
+        }
     }
-    json_array_foreach(json_object_get(status, "containerStatuses"), i, cs)
-    {
-        const json_t *st = json_object_get(cs, "state");
-        const char *waiting = str_at(st, "waiting", "reason"), *term = str_at(st, "terminated", "reason");
-        if (waiting != NULL)
-            snprintf(buf, size, "%s", waiting);
-        else if (term != NULL)
-            snprintf(buf, size, "%s", term);
-    }
-    if (str_at(pod, "metadata", "deletionTimestamp") != NULL)
-        snprintf(buf, size, "Terminating");
-}
-
-/* Every column of the wide form; table_row keeps as many as the table has (ncols). */
-static void pod_row(struct table *t, const json_t *pod, bool with_ns)
-{
-    const json_t *status = json_object_get(pod, "status");
-    size_t total = json_array_size(json_object_get(json_object_get(pod, "spec"), "containers")), ready = 0, i;
-    long long restarts = 0;
-    long last_restart = -1; /* seconds since the latest container exit that led to a restart */
-    json_t *cs;
-    json_array_foreach(json_object_get(status, "containerStatuses"), i, cs)
-    {
-        ready += json_is_true(json_object_get(cs, "ready"));
-        restarts += json_integer_value(json_object_get(cs, "restartCount"));
-        long ago =
-            cli_age_seconds(str_at(json_object_get(cs, "lastState"), "terminated", "finishedAt"), time(NULL));
-        if (ago >= 0 && (last_restart < 0 || ago < last_restart))
-            last_restart = ago;
-    }
-    char readys[32], st[128], rs[64], age[32], ago[32];
-    snprintf(readys, sizeof readys, "%zu/%zu", ready, total);
-    pod_status(pod, st, sizeof st);
-    /* kubectl 1.32 adds how long ago the last restart was: "3 (45s ago)". */
-    cli_human_duration(ago, sizeof ago, last_restart);
-    snprintf(rs, sizeof rs, restarts > 0 && last_restart >= 0 ? "%lld (%s ago)" : "%lld", restarts, ago);
-    age_of(age, sizeof age, str_at(pod, "metadata", "creationTimestamp"));
-    const char *ip = json_string_value(json_object_get(status, "podIP"));
-    const char *node = str_at(pod, "spec", "nodeName");
-    const char *row[] = {str_at(pod, "metadata", "namespace"),
-                         str_at(pod, "metadata", "name"),
-                         readys,
-                         st,
-                         rs,
-                         age,
-                         ip,
-                         node,
-                         "<none>",
-                         "<none>"};
     table_row(t, with_ns ? row : row + 1);
-}
-
-static void node_row(struct table *t, const json_t *node)
-{
-    const char *ready = "Unknown";
-    json_t *c;
-    size_t i;
-    json_array_foreach(json_object_get(json_object_get(node, "status"), "conditions"), i, c)
-    {
-        if (strcmp(json_string_value(json_object_get(c, "type")) ?: "", "Ready") == 0)
-            ready = strcmp(json_string_value(json_object_get(c, "status")) ?: "", "True") == 0 ? "Ready"
-                                                                                               : "NotReady";
-    }
-    char roles[256] = "", age[32];
-    const char *key;
-    json_t *v;
-    json_object_foreach(json_object_get(json_object_get(node, "metadata"), "labels"), key, v)
-    {
-        if (strncmp(key, "node-role.kubernetes.io/", 24) == 0)
-            snprintf(roles + strlen(roles), sizeof roles - strlen(roles), "%s%s", roles[0] ? "," : "",
-                     key + 24);
-    }
-    age_of(age, sizeof age, str_at(node, "metadata", "creationTimestamp"));
-    const json_t *info = json_object_get(json_object_get(node, "status"), "nodeInfo");
-    const char *internal_ip = NULL;
-    json_array_foreach(json_object_get(json_object_get(node, "status"), "addresses"), i, c)
-    {
-        if (strcmp(json_string_value(json_object_get(c, "type")) ?: "", "InternalIP") == 0)
-            internal_ip = json_string_value(json_object_get(c, "address"));
-    }
-    const char *row[] = {str_at(node, "metadata", "name"),
-                         ready,
-                         roles[0] ? roles : "<none>",
-                         age,
-                         json_string_value(json_object_get(info, "kubeletVersion")),
-                         internal_ip,
-                         "<none>",
-                         json_string_value(json_object_get(info, "osImage")),
-                         json_string_value(json_object_get(info, "kernelVersion")),
-                         json_string_value(json_object_get(info, "containerRuntimeVersion"))};
-    table_row(t, row);
-}
-
-static void event_row(struct table *t, const json_t *ev, bool with_ns)
-{
-    char seen[32], object[320];
-    const char *last = json_string_value(json_object_get(ev, "lastTimestamp"));
-    age_of(seen, sizeof seen, last ? last : json_string_value(json_object_get(ev, "eventTime")));
-    char lower[64] = "";
-    const char *kind = str_at(ev, "involvedObject", "kind");
-    for (size_t i = 0; kind && kind[i] && i + 1 < sizeof lower; i++)
-        lower[i] = (char)(kind[i] >= 'A' && kind[i] <= 'Z' ? kind[i] + 32 : kind[i]);
-    snprintf(object, sizeof object, "%s/%s", lower, str_at(ev, "involvedObject", "name") ?: "");
-    const char *row[] = {str_at(ev, "metadata", "namespace"),
-                         seen,
-                         json_string_value(json_object_get(ev, "type")),
-                         json_string_value(json_object_get(ev, "reason")),
-                         object,
-                         json_string_value(json_object_get(ev, "message"))};
-    table_row(t, with_ns ? row : row + 1);
+    json_decref(cells);
 }
 
 static void generic_row(struct table *t, const json_t *obj, bool with_ns, bool namespaces)
@@ -281,12 +150,10 @@ void cli_print_table(FILE *out, const char *resource, const json_t *items, bool 
     size_t i;
     json_array_foreach(items, i, obj)
     {
-        if (pods)
-            pod_row(&t, obj, with_ns);
+        if (pods || events)
+            server_row(&t, resource, obj, with_ns);
         else if (nodes)
-            node_row(&t, obj);
-        else if (events)
-            event_row(&t, obj, with_ns);
+            server_row(&t, resource, obj, false);
         else
             generic_row(&t, obj, with_ns, nss);
     }

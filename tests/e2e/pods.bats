@@ -119,6 +119,16 @@ teardown_file() {
     [[ "$output" == *'pods "nosuch" not found'* ]]
 }
 
+@test "pods: kubectl get shows the server's columns: READY, STATUS, RESTARTS, AGE, and -o wide" {
+    run kubectl --kubeconfig "$DATA/kubeconfig.yaml" get pod web
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" =~ ^NAME\ +READY\ +STATUS\ +RESTARTS\ +AGE$ ]]
+    [[ "${lines[1]}" =~ ^web\ +2/2\ +Running\ +0\ +[0-9]+[sm] ]]
+    run kubectl --kubeconfig "$DATA/kubeconfig.yaml" get pods -o wide
+    [[ "${lines[0]}" =~ ^NAME\ +READY\ +STATUS\ +RESTARTS\ +AGE\ +IP\ +NODE\ +NOMINATED\ NODE\ +READINESS\ GATES$ ]]
+    [[ "$output" =~ lumpy-koala-$node\ +1/1\ +Running\ +0\ +[0-9]+[sm]\ +\<none\>\ +$node ]]
+}
+
 @test "pods: exec returns the command's exit status and names a missing container" {
     run hk exec web -c nginx -- sh -c 'exit 7'
     [ "$status" -eq 7 ]
