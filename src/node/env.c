@@ -183,8 +183,7 @@ static int resource_ref_value(const json_t *pod, const json_t *container, const 
     return *ret != NULL ? 0 : husk_error_set(err, ENOMEM, "out of memory");
 }
 
-/* Decodes a Secret's base64 data value. */
-static const char *secret_value(const char *b64, struct husk_arena *arena)
+const char *node_secret_value(const char *b64, struct husk_arena *arena)
 {
     size_t len = strlen(b64);
     unsigned char *out = husk_arena_alloc(arena, len / 4 * 3 + 4);
@@ -220,11 +219,11 @@ static int key_ref_value(const json_t *pod, const json_t *ref, bool secret,
                                          name ? name : "");
     const char *v = objects_get_string(objects_get_object(object, "data"), key ? key : "");
     if (v != NULL && secret)
-        v = secret_value(v, arena);
+        v = node_secret_value(v, arena);
     else if (v == NULL && !secret) {
         /* binaryData holds base64 as Secret data does. */
         v = objects_get_string(objects_get_object(object, "binaryData"), key ? key : "");
-        v = v != NULL ? secret_value(v, arena) : NULL;
+        v = v != NULL ? node_secret_value(v, arena) : NULL;
     } else if (v != NULL)
         v = husk_arena_strdup(arena, v);
     json_decref(object);
@@ -264,7 +263,7 @@ static int add_env_from(struct env_builder *b, const json_t *pod, const json_t *
         {
             const char *v = json_string_value(value);
             if (v != NULL && secret)
-                v = secret_value(v, b->arena);
+                v = node_secret_value(v, b->arena);
             const char *full = husk_arena_printf(b->arena, "%s%s", prefix ? prefix : "", key);
             if (v == NULL || full == NULL || env_add(b, full, v, err) < 0) {
                 json_decref(object);

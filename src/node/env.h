@@ -30,6 +30,9 @@ int node_container_env(const json_t *pod, const json_t *container, char *const *
                        const struct node_pod_facts *facts, struct husk_arena *arena, const char ***ret_env,
                        husk_error *err);
 
+/* A Secret's data value (base64) decoded into the arena; NULL when it is not base64. */
+const char *node_secret_value(const char *b64, struct husk_arena *arena);
+
 /* Expands $(NAME) from env (a NULL-terminated "K=V" array); $$ is a literal $, unknown names are left as
  * written (k8s.io/kubernetes third_party/forked/golang/expansion). */
 char *node_expand(const char *text, const char *const *env, struct husk_arena *arena);

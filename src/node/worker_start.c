@@ -6,6 +6,7 @@
 
 #include "base/arena.h"
 #include "base/cleanup.h"
+#include "node/env.h"
 #include "node/pod_config.h"
 #include "node/volumes.h"
 #include "objects/pod.h"
@@ -59,6 +60,72 @@ static void pull_failed(struct node_pod_worker *w, struct node_container *c, con
     node_worker_event(w, c, "Warning", "Failed", "Error: %s", reason);
 }
 
+/* Adds the registries of one pull secret (kubernetes.io/dockerconfigjson, or the older dockercfg) to auths.
+ */
+static void add_pull_secret(json_t *auths, const json_t *secret, struct husk_arena *arena)
+{
+    const json_t *data = objects_get_object(secret, "data");
+    const char *config = objects_get_string(data, ".dockerconfigjson");
+    const char *legacy = objects_get_string(data, ".dockercfg");
+    const char *text = node_secret_value(config ? config : legacy ? legacy : "", arena);
+    json_t *doc = text ? json_loads(text, 0, NULL) : NULL;
+    json_t *entries = config ? json_object_get(doc, "auths") : doc;
+    const char *host;
+    json_t *entry;
+    json_object_foreach(entries, host, entry)
+    {
+        json_object_set(auths, host, entry);
+    }
+    json_decref(doc);
+}
+
+/* The pod's imagePullSecrets as a Docker config.json (POD_DIR/pull-auth.json, root only) for the pull;
+ * NULL when the pod names none. A secret that cannot be found is reported and skipped, as the kubelet
+ * does, and the pull goes on without it. */
+static char *pull_secrets_authfile(struct node_pod_worker *w, struct node_container *c)
+{
+    json_t *list = objects_get_array(objects_pod_spec(w->pod), "imagePullSecrets");
+    const struct node_agent_hooks *hooks = &node_agent_config(w->agent)->hooks;
+    if (json_array_size(list) == 0)
+        return NULL;
+    json_t *auths = json_object();
+    struct husk_arena arena = {0};
+    size_t i;
+    json_t *ref;
+    json_array_foreach(list, i, ref)
+    {
+        const char *name = objects_get_string(ref, "name");
+        json_t *secret = NULL;
+        husk_error err = {0};
+        if (hooks->lookup == NULL || name == NULL ||
+            hooks->lookup(hooks->data, "secrets", objects_meta_namespace(w->pod), name, &secret, &err) < 0 ||
+            secret == NULL) {
+            node_worker_event(
+                w, c, "Warning", "FailedToRetrieveImagePullSecret",
+                "Unable to retrieve some image pull secrets (%s); attempting to pull the image may not "
+                "succeed.",
+                name ? name : "");
+            continue;
+        }
+        add_pull_secret(auths, secret, &arena);
+        json_decref(secret);
+    }
+    husk_arena_free(&arena);
+    char *path = NULL;
+    json_t *doc = json_pack("{s:o}", "auths", auths);
+    if (asprintf(&path, "%s/pull-auth.json", w->pod_dir) < 0)
+        path = NULL;
+    int fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600) : -1;
+    if (fd < 0 || json_dumpfd(doc, fd, JSON_COMPACT) < 0) {
+        free(path);
+        path = NULL;
+    }
+    if (fd >= 0)
+        close(fd);
+    json_decref(doc);
+    return path;
+}
+
 /* Resolves the container's image by its pull policy; NULL after reporting a failure. */
 static struct image *ensure_image(struct node_pod_worker *w, struct node_container *c)
 {
@@ -79,8 +146,14 @@ static struct image *ensure_image(struct node_pod_worker *w, struct node_contain
     if (!present && policy != IMAGE_PULL_NEVER)
         node_worker_event(w, c, "Normal", "Pulling", "Pulling image \"%s\"", name ? name : "");
     int64_t t0 = node_now_ms();
-    int rc = name != NULL ? image_ensure(config->images, name, policy, config->pull_options, &img, &err)
+    struct image_pull_options options =
+        config->pull_options ? *config->pull_options : (struct image_pull_options){0};
+    char *authfile = policy != IMAGE_PULL_NEVER && !present ? pull_secrets_authfile(w, c) : NULL;
+    if (authfile != NULL)
+        options.authfile = authfile;
+    int rc = name != NULL ? image_ensure(config->images, name, policy, &options, &img, &err)
                           : IMAGE_ERR_INVALID_NAME;
+    free(authfile);
     if (rc < 0) {
         pull_failed(w, c, name ? name : "", rc, name ? err.message : "image is empty");
         return NULL;

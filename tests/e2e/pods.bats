@@ -163,6 +163,26 @@ teardown_file() {
     wait_for 20 gone noimage
 }
 
+@test "pods: imagePullSecrets give the pull its registry credentials" {
+    registry_proxy_start --token husk:secret
+    auth=$(printf '{"auths":{"%s":{"auth":"%s"}}}' "$PROXY" "$(printf husk:secret | base64)" | base64 -w0)
+    printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: regcred\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: %s\n' "$auth" |
+        hk apply -f -
+    for name in private anonymous; do
+        printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: a\n    image: %s/library/busybox\n    command: [sleep, "600"]\n' "$name" "$PROXY" >"$BATS_TEST_TMPDIR/$name.yaml"
+    done
+    printf '  imagePullSecrets:\n  - name: regcred\n' >>"$BATS_TEST_TMPDIR/private.yaml"
+    hk apply -f "$BATS_TEST_TMPDIR/private.yaml"
+    hk apply -f "$BATS_TEST_TMPDIR/anonymous.yaml"
+    wait_for 30 phase_is private Running
+    wait_for 30 bash -c "'$HUSK' get pod anonymous --data-dir '$DATA' | grep -Eq 'ErrImagePull|ImagePullBackOff'"
+    hk delete pod private --grace-period 0
+    hk delete pod anonymous --grace-period 0
+    wait_for 20 gone private
+    wait_for 20 gone anonymous
+    registry_proxy_stop
+}
+
 @test "pods: SIGKILL of the daemon leaves the containers running; the next daemon takes them up" {
     before=$(hk get pod web -o json | jq -c '[.status.containerStatuses[] | .state.running.startedAt, .restartCount]')
     supervisors=$(pgrep -f "husk-supervisor $DATA/" | sort | tr '\n' ' ')

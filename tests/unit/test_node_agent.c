@@ -59,6 +59,9 @@ struct fixture {
     struct node_agent *agent;
 };
 
+/* Kubernetes' real back-off periods, for the one test that checks them; the others shorten them. */
+static bool real_backoff;
+
 static void setup(struct fixture *f)
 {
     REQUIRE_ROOT();
@@ -88,7 +91,7 @@ static void setup(struct fixture *f)
         .host_ip = "127.0.0.1",
         .images = f->store,
         .hooks = {.pod_status = on_status, .pod_event = on_event, .pod_gone = on_gone},
-        .backoff = {.initial_ms = 200, .max_ms = 800},
+        .backoff = {.initial_ms = real_backoff ? 0 : 200, .max_ms = real_backoff ? 0 : 800},
     };
     CHECK_INT_EQ(node_agent_new(&config, &f->agent, &err), 0);
 }
@@ -400,6 +403,50 @@ TEST_WITH_TIMEOUT(agent_orders_init_containers_sidecars_and_apps_as_kubernetes_d
     node_agent_kill_pod(f.agent, "11111111-2222-3333-4444-555555555555", 1);
     CHECK(wait_gone(20));
     json_decref(status);
+    json_decref(pod);
+    teardown(&f);
+}
+
+/* The documented defaults with a real container: the first crash restarts at once, then after 10 s, then
+ * after 20 s (concepts/workloads/pods/pod-lifecycle#container-restarts). */
+TEST_WITH_TIMEOUT(agent_crash_loop_uses_the_real_default_backoff, 120)
+{
+    struct fixture f = {0};
+    real_backoff = true;
+    setup(&f);
+    json_t *pod =
+        pod_from_yaml("apiVersion: v1\nkind: Pod\nmetadata:\n  name: crashloop\n  namespace: default\n"
+                      "spec:\n  terminationGracePeriodSeconds: 1\n  volumes: [{name: v, emptyDir: {}}]\n"
+                      "  containers:\n  - name: app\n    image: busybox\n    imagePullPolicy: IfNotPresent\n"
+                      "    command: ['sh', '-c', 'date +%s >> /v/starts; exit 1']\n"
+                      "    volumeMounts: [{name: v, mountPath: /v}]\n");
+    husk_error err = {0};
+    CHECK_INT_EQ(node_agent_sync_pod(f.agent, pod, &err), 0);
+    char path[256];
+    snprintf(path, sizeof path, "%s/pods/11111111-2222-3333-4444-555555555555/volumes/v/starts", f.dir);
+    long starts[4] = {0};
+    int n = 0;
+    for (int i = 0; i < 700 && n < 4; i++) {
+        FILE *in = fopen(path, "r");
+        n = 0;
+        while (in != NULL && n < 4 && fscanf(in, "%ld", &starts[n]) == 1)
+            n++;
+        if (in != NULL)
+            fclose(in);
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    CHECK_INT_EQ(n, 4);
+    fprintf(stderr, "# restarts after %lds, %lds, %lds\n", starts[1] - starts[0], starts[2] - starts[1],
+            starts[3] - starts[2]);
+    CHECK(starts[1] - starts[0] <= 2);
+    CHECK(starts[2] - starts[1] >= 9 && starts[2] - starts[1] <= 13);
+    CHECK(starts[3] - starts[2] >= 19 && starts[3] - starts[2] <= 24);
+    pthread_mutex_lock(&seen_lock);
+    CHECK_STR_CONTAINS(json_dumps(last_status, 0), "CrashLoopBackOff");
+    pthread_mutex_unlock(&seen_lock);
+    node_agent_kill_pod(f.agent, "11111111-2222-3333-4444-555555555555", 1);
+    CHECK(wait_gone(20));
     json_decref(pod);
     teardown(&f);
 }
