@@ -7,6 +7,7 @@
 #include "api/resource.h"
 #include "api/selector.h"
 #include "api/status.h"
+#include "api/table.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@ struct watch_state {
     struct timespec deadline;
     int idle_ms;
     bool finished;
+    const struct objects_kind *table_kind; /* non-NULL: objects go out as one-row Tables (kubectl get -w) */
 };
 
 static void watch_free(void *cls)
@@ -79,7 +81,13 @@ static bool encode_next(struct watch_state *w)
             w->finished = true;
         else if ((type = visible_type(w, ev)) == NULL)
             continue;
-        json_t *out = json_pack("{s:s, s:O}", "type", type, "object", json_object_get(ev, "object"));
+        json_t *object = json_incref(json_object_get(ev, "object"));
+        if (w->table_kind != NULL && strcmp(type, "ERROR") != 0) {
+            json_t *one = json_pack("[o]", object);
+            object = api_table(w->table_kind, one, NULL, time(NULL));
+            json_decref(one);
+        }
+        json_t *out = json_pack("{s:s, s:o}", "type", type, "object", object);
         char *text = json_dumps(out, JSON_COMPACT);
         json_decref(out);
         if (text == NULL)
@@ -218,6 +226,8 @@ void api_watch_start(const struct api_request *req, const struct api_target *t, 
         return;
     }
     w->server = req->server;
+    if (api_table_wanted(api_request_header(req, "Accept")))
+        w->table_kind = t->kind;
     snprintf(w->resource, sizeof w->resource, "%s", t->resource);
     w->ns = t->ns ? strdup(t->ns) : NULL;
     husk_error err = {0};

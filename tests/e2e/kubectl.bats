@@ -146,3 +146,19 @@ k() { timeout 30 kubectl --request-timeout=20s "$@"; }
     run k get pods -o name
     [ -z "$output" ]
 }
+
+@test "kubectl get prints the server's columns, and get -w a row per change" {
+    run k get nodes
+    [[ "${lines[0]}" =~ ^NAME\ +STATUS\ +ROLES\ +AGE\ +VERSION$ ]]
+    [[ "${lines[1]}" =~ ^husk-test\ +Ready\ +control-plane\ +[0-9]+[sm]\ +v1\.32\.0-husk$ ]]
+    (timeout 5 kubectl get pods -w >"$BATS_TEST_TMPDIR/watch" 2>&1 &)
+    sleep 1.5
+    printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: watched-by-kubectl\nspec:\n  containers:\n  - name: a\n    image: busybox\n' |
+        k create -f -
+    sleep 1
+    k delete pod watched-by-kubectl --wait=false
+    sleep 3
+    run cat "$BATS_TEST_TMPDIR/watch"
+    [[ "${lines[0]}" =~ ^NAME\ +READY\ +STATUS\ +RESTARTS\ +AGE$ ]]
+    [[ "$output" =~ watched-by-kubectl\ +0/1\ +Pending\ +0\ +[0-9]+s ]]
+}
