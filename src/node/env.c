@@ -102,8 +102,8 @@ static const char *map_field(const json_t *meta, const char *path, const char *m
     return v != NULL ? v : "";
 }
 
-static int field_ref_value(const json_t *pod, const json_t *ref, const struct node_pod_facts *facts,
-                           struct husk_arena *arena, const char **ret, husk_error *err)
+int node_field_ref_value(const json_t *pod, const json_t *ref, const struct node_pod_facts *facts,
+                         struct husk_arena *arena, const char **ret, husk_error *err)
 {
     const char *path = objects_get_string(ref, "fieldPath");
     const json_t *meta = objects_get_object(pod, "metadata");
@@ -141,9 +141,9 @@ static int field_ref_value(const json_t *pod, const json_t *ref, const struct no
 /* resourceFieldRef: the container's limit or request in units of divisor, rounded up; a limit the
  * container does not set is the node's allocatable (kubelet: resource.ExtractResourceValueByContainerName).
  */
-static int resource_ref_value(const json_t *pod, const json_t *container, const json_t *ref,
-                              const struct node_pod_facts *facts, struct husk_arena *arena, const char **ret,
-                              husk_error *err)
+int node_resource_ref_value(const json_t *pod, const json_t *container, const json_t *ref,
+                            const struct node_pod_facts *facts, struct husk_arena *arena, const char **ret,
+                            husk_error *err)
 {
     const char *resource = objects_get_string(ref, "resource");
     const char *wanted = objects_get_string(ref, "containerName");
@@ -289,10 +289,10 @@ static int add_spec_env(struct env_builder *b, size_t first, const json_t *pod, 
         if (name == NULL)
             continue;
         if (from != NULL && objects_get_object(from, "fieldRef") != NULL)
-            r = field_ref_value(pod, objects_get_object(from, "fieldRef"), facts, b->arena, &value, err);
+            r = node_field_ref_value(pod, objects_get_object(from, "fieldRef"), facts, b->arena, &value, err);
         else if (from != NULL && objects_get_object(from, "resourceFieldRef") != NULL)
-            r = resource_ref_value(pod, container, objects_get_object(from, "resourceFieldRef"), facts,
-                                   b->arena, &value, err);
+            r = node_resource_ref_value(pod, container, objects_get_object(from, "resourceFieldRef"), facts,
+                                        b->arena, &value, err);
         else if (from != NULL && objects_get_object(from, "configMapKeyRef") != NULL)
             r = key_ref_value(pod, objects_get_object(from, "configMapKeyRef"), false, facts, b->arena,
                               &value, err);

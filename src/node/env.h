@@ -30,6 +30,15 @@ int node_container_env(const json_t *pod, const json_t *container, char *const *
                        const struct node_pod_facts *facts, struct husk_arena *arena, const char ***ret_env,
                        husk_error *err);
 
+/* The downward API's values (also for downwardAPI volumes): a fieldRef's field of the pod, and a
+ * resourceFieldRef's limit or request of container (NULL: the ref's containerName) in the divisor's
+ * units. Strings go to the arena. */
+int node_field_ref_value(const json_t *pod, const json_t *ref, const struct node_pod_facts *facts,
+                         struct husk_arena *arena, const char **ret, husk_error *err);
+int node_resource_ref_value(const json_t *pod, const json_t *container, const json_t *ref,
+                            const struct node_pod_facts *facts, struct husk_arena *arena, const char **ret,
+                            husk_error *err);
+
 /* A Secret's data value (base64) decoded into the arena; NULL when it is not base64. */
 const char *node_secret_value(const char *b64, struct husk_arena *arena);
 

@@ -3,6 +3,7 @@
 
 #include "base/cleanup.h"
 #include "node/env.h"
+#include "node/projected.h"
 #include "objects/pod.h"
 #include "objects/quantity.h"
 
@@ -100,8 +101,35 @@ void node_volumes_teardown(const json_t *pod, const char *pod_dir)
     }
 }
 
-int node_volumes_prepare(const json_t *pod, const char *pod_dir, husk_error *err)
+int node_volumes_refresh(const json_t *pod, const char *pod_dir, const struct node_pod_facts *facts,
+                         husk_error *err)
 {
+    size_t i;
+    json_t *volume;
+    int changed = 0;
+    json_array_foreach(objects_get_array(objects_pod_spec(pod), "volumes"), i, volume)
+    {
+        const char *name = objects_get_string(volume, "name");
+        if (!node_projected_volume(volume) || !safe_component(name))
+            continue;
+        char dir[4096];
+        bool updated = false;
+        snprintf(dir, sizeof dir, "%s/volumes/%s", pod_dir, name);
+        if (node_projected_update(pod, volume, facts, dir, &updated, err) < 0)
+            return husk_error_wrap(err, "MountVolume.SetUp failed for volume \"%s\"", name);
+        changed += updated;
+    }
+    return changed;
+}
+
+int node_volumes_prepare(const json_t *pod, const char *pod_dir, const struct node_pod_facts *facts,
+                         husk_error *err)
+{
+    char volumes_dir[4096];
+    snprintf(volumes_dir, sizeof volumes_dir, "%s/volumes", pod_dir);
+    mkdir_p(volumes_dir, 0755);
+    if (node_volumes_refresh(pod, pod_dir, facts, err) < 0)
+        return -1;
     size_t i;
     json_t *volume;
     json_array_foreach(objects_get_array(objects_pod_spec(pod), "volumes"), i, volume)
@@ -137,7 +165,7 @@ int node_volumes_prepare(const json_t *pod, const char *pod_dir, husk_error *err
                                       name);
             if (host_path_check(name, path, objects_get_string(host_path, "type"), err) < 0)
                 return -1;
-        } else {
+        } else if (!node_projected_volume(volume)) {
             const char *key = json_object_iter_key(json_object_iter(volume));
             for (void *it = json_object_iter(volume); it != NULL; it = json_object_iter_next(volume, it))
                 if (strcmp(json_object_iter_key(it), "name") != 0)

@@ -6,13 +6,20 @@
 
 #include "base/arena.h"
 #include "base/error.h"
+#include "node/env.h"
 #include "runtime/runtime.h"
 
 #include <jansson.h>
 
 /* Creates POD_DIR/volumes/NAME for each emptyDir and checks each hostPath. The error reads as the
  * kubelet's FailedMount event: `MountVolume.SetUp failed for volume "data" : ...`. */
-int node_volumes_prepare(const json_t *pod, const char *pod_dir, husk_error *err);
+int node_volumes_prepare(const json_t *pod, const char *pod_dir, const struct node_pod_facts *facts,
+                         husk_error *err);
+
+/* Rewrites the configMap, secret, downwardAPI and projected volumes whose content changed (the kubelet's
+ * periodic volume sync); returns how many changed, or -1 with err for the first that failed. */
+int node_volumes_refresh(const json_t *pod, const char *pod_dir, const struct node_pod_facts *facts,
+                         husk_error *err);
 
 /* Unmounts what node_volumes_prepare mounted (the tmpfs of emptyDir medium Memory). */
 void node_volumes_teardown(const json_t *pod, const char *pod_dir);

@@ -62,7 +62,8 @@ struct node_pod_worker {
     bool completed;        /* every container has finished for good */
     char *terminal_reason; /* "DeadlineExceeded" */
     char *terminal_message;
-    int64_t started_ms; /* monotonic, for activeDeadlineSeconds */
+    int64_t started_ms;        /* monotonic, for activeDeadlineSeconds */
+    int64_t volumes_synced_ms; /* monotonic: the last refresh of configMap/secret/downwardAPI volumes */
 
     /* Requests from other threads, under lock. */
     pthread_mutex_t lock;
@@ -112,6 +113,9 @@ int64_t node_worker_run_probes(struct node_pod_worker *w);
 bool node_worker_post_start(struct node_pod_worker *w, struct node_container *c);
 /* Runs preStop before a stop, within the deadline (monotonic ms). */
 void node_worker_pre_stop(struct node_pod_worker *w, struct node_container *c, int64_t deadline_ms);
+
+/* The downward API's facts and the API lookup for this worker's pod. */
+struct node_pod_facts node_worker_facts(struct node_pod_worker *w);
 
 /* pod_status.c */
 json_t *node_worker_status(struct node_pod_worker *w);

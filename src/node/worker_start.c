@@ -172,16 +172,24 @@ static struct image *ensure_image(struct node_pod_worker *w, struct node_contain
     return img;
 }
 
-static int build_config(struct node_pod_worker *w, struct node_container *c, const struct image *img,
-                        struct husk_arena *arena, struct runtime_container_config *ret, husk_error *err)
+struct node_pod_facts node_worker_facts(struct node_pod_worker *w)
 {
     const struct node_agent_config *config = node_agent_config(w->agent);
-    struct node_pod_facts facts = {
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return (struct node_pod_facts){
         .node_name = config->node_name,
         .host_ip = config->host_ip,
+        .node_allocatable_milli_cpu = sysconf(_SC_NPROCESSORS_ONLN) * 1000,
+        .node_allocatable_memory = pages > 0 && page > 0 ? (int64_t)pages * page : 0,
         .lookup = config->hooks.lookup,
         .lookup_data = config->hooks.data,
     };
+}
+
+static int build_config(struct node_pod_worker *w, struct node_container *c, const struct image *img,
+                        struct husk_arena *arena, struct runtime_container_config *ret, husk_error *err)
+{
+    struct node_pod_facts facts = node_worker_facts(w);
     struct node_image_info image = {.layers = (const char *const *)img->layer_dirs, .config = &img->config};
     char *dir = husk_arena_printf(arena, "%s/%s", w->log_dir, c->name);
     char *log = husk_arena_printf(arena, "%s/%d.log", dir ? dir : "", c->runs);

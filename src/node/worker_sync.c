@@ -206,6 +206,21 @@ static void finish(struct node_pod_worker *w, const char *reason, const char *me
 
 static bool ensure_sandbox(struct node_pod_worker *w);
 
+/* How often configMap, secret and downwardAPI volumes are compared with their sources (the kubelet's sync
+ * period is a minute plus its cache's TTL; a shorter one costs a few reads). */
+#define VOLUME_SYNC_MS 5000
+
+static void sync_volumes(struct node_pod_worker *w)
+{
+    if (node_now_ms() - w->volumes_synced_ms < VOLUME_SYNC_MS)
+        return;
+    w->volumes_synced_ms = node_now_ms();
+    struct node_pod_facts facts = node_worker_facts(w);
+    husk_error err = {0};
+    if (node_volumes_refresh(w->pod, w->pod_dir, &facts, &err) < 0)
+        node_worker_event(w, NULL, "Warning", "FailedMount", "%s", err.message);
+}
+
 int64_t node_worker_sync(struct node_pod_worker *w)
 {
     if (w->completed)
@@ -213,6 +228,7 @@ int64_t node_worker_sync(struct node_pod_worker *w)
     if (!ensure_sandbox(w))
         return 2000;
     refresh_all(w);
+    sync_volumes(w);
     if (deadline_exceeded(w)) {
         finish(w, "DeadlineExceeded", "Pod was active on the node longer than the specified deadline");
         return -1;
@@ -229,7 +245,7 @@ int64_t node_worker_sync(struct node_pod_worker *w)
         return -1;
     }
     int64_t probes = node_worker_run_probes(w);
-    return min_wait(min_wait(wait, probes > 0 ? probes : -1), deadline_wait(w));
+    return min_wait(min_wait(min_wait(wait, probes > 0 ? probes : -1), deadline_wait(w)), VOLUME_SYNC_MS);
 }
 
 static char *read_host_resolv_conf(void)
@@ -267,7 +283,8 @@ static bool ensure_sandbox(struct node_pod_worker *w)
             }
         }
     }
-    if (node_volumes_prepare(w->pod, w->pod_dir, &err) < 0) {
+    struct node_pod_facts facts = node_worker_facts(w);
+    if (node_volumes_prepare(w->pod, w->pod_dir, &facts, &err) < 0) {
         node_worker_event(w, NULL, "Warning", "FailedMount", "%s", err.message);
         return false;
     }

@@ -183,6 +183,74 @@ teardown_file() {
     registry_proxy_stop
 }
 
+@test "pods: ConfigMap, Secret and downward API as files and env, updated in place" {
+    cat >"$BATS_TEST_TMPDIR/configured.yaml" <<YAML
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {greeting: hello, level: debug}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: creds}
+data: {password: $(printf s3cret | base64)}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: configured, labels: {app: demo}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: a
+    image: busybox
+    command: [sleep, "600"]
+    env:
+    - {name: GREETING, valueFrom: {configMapKeyRef: {name: settings, key: greeting}}}
+    - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+    volumeMounts:
+    - {name: cfg, mountPath: /etc/cfg}
+    - {name: sec, mountPath: /etc/sec}
+    - {name: info, mountPath: /etc/info}
+  volumes:
+  - {name: cfg, configMap: {name: settings}}
+  - {name: sec, secret: {secretName: creds, defaultMode: 256}}
+  - name: info
+    downwardAPI:
+      items:
+      - {path: labels, fieldRef: {fieldPath: metadata.labels}}
+      - {path: podname, fieldRef: {fieldPath: metadata.name}}
+YAML
+    hk apply -f "$BATS_TEST_TMPDIR/configured.yaml"
+    wait_for 30 phase_is configured Running
+    [ "$(hk exec configured -- cat /etc/cfg/greeting)" = hello ]
+    [ "$(hk exec configured -- sh -c 'echo $GREETING $POD_NAME')" = "hello configured" ]
+    [ "$(hk exec configured -- cat /etc/sec/password)" = s3cret ]
+    [ "$(hk exec configured -- stat -L -c %a /etc/sec/password)" = 400 ]
+    [ "$(hk exec configured -- cat /etc/info/labels)" = 'app="demo"' ]
+    [ "$(hk exec configured -- cat /etc/info/podname)" = configured ]
+    # The kubelet's atomic layout: names are links through ..data.
+    [ "$(hk exec configured -- readlink /etc/cfg/greeting)" = ..data/greeting ]
+    sed -i 's/greeting: hello/greeting: bonjour/' "$BATS_TEST_TMPDIR/configured.yaml"
+    hk apply -f "$BATS_TEST_TMPDIR/configured.yaml"
+    wait_for 20 bash -c "[ \"\$('$HUSK' exec configured --data-dir '$DATA' -- cat /etc/cfg/greeting)\" = bonjour ]"
+    hk delete pod configured --grace-period 0
+    wait_for 20 gone configured
+}
+
+@test "pods: a missing ConfigMap holds the pod in FailedMount until it appears" {
+    printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: patient\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: a\n    image: busybox\n    command: [sleep, "600"]\n    volumeMounts: [{name: cfg, mountPath: /cfg}]\n  volumes:\n  - {name: cfg, configMap: {name: later}}\n' |
+        hk apply -f -
+    wait_for 20 bash -c "'$HUSK' get events --data-dir '$DATA' -o json | jq -e '[.items[] | select(.involvedObject.name == \"patient\" and .reason == \"FailedMount\")] | length > 0'"
+    run hk get events -o json
+    [[ "$(jq -r '.items[] | select(.involvedObject.name == "patient" and .reason == "FailedMount") | .message' <<<"$output")" == *'configmap "later" not found'* ]]
+    phase_is patient Pending
+    printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: later\ndata:\n  ready: "yes"\n' | hk apply -f -
+    wait_for 30 phase_is patient Running
+    [ "$(hk exec patient -- cat /cfg/ready)" = yes ]
+    hk delete pod patient --grace-period 0
+    wait_for 20 gone patient
+}
+
 @test "pods: SIGKILL of the daemon leaves the containers running; the next daemon takes them up" {
     before=$(hk get pod web -o json | jq -c '[.status.containerStatuses[] | .state.running.startedAt, .restartCount]')
     supervisors=$(pgrep -f "husk-supervisor $DATA/" | sort | tr '\n' ' ')

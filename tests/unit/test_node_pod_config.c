@@ -120,7 +120,8 @@ TEST(volumes_emptydir_is_created_and_hostpath_types_checked)
              "{\"name\":\"made\",\"hostPath\":{\"path\":\"%s/made\",\"type\":\"DirectoryOrCreate\"}}]}}",
              dir);
     husk_error err = {0};
-    CHECK_INT_EQ(node_volumes_prepare(parse(pod_json), dir, &err), 0);
+    struct node_pod_facts facts = {0};
+    CHECK_INT_EQ(node_volumes_prepare(parse(pod_json), dir, &facts, &err), 0);
     struct stat st;
     char path[4096];
     snprintf(path, sizeof path, "%s/volumes/work", dir);
@@ -132,7 +133,7 @@ TEST(volumes_emptydir_is_created_and_hostpath_types_checked)
         pod_json, sizeof pod_json,
         "{\"spec\":{\"volumes\":[{\"name\":\"f\",\"hostPath\":{\"path\":\"%s/made\",\"type\":\"File\"}}]}}",
         dir);
-    CHECK_INT_EQ(node_volumes_prepare(parse(pod_json), dir, &err), -1);
+    CHECK_INT_EQ(node_volumes_prepare(parse(pod_json), dir, &facts, &err), -1);
     char expected[4096];
     snprintf(expected, sizeof expected,
              "MountVolume.SetUp failed for volume \"f\" : hostPath type check failed: %s/made is not a file",
@@ -192,9 +193,10 @@ TEST(volumes_memory_emptydir_is_a_sized_tmpfs_until_teardown)
     json_t *pod = parse("{\"spec\":{\"volumes\":[{\"name\":\"cache\",\"emptyDir\":{\"medium\":\"Memory\","
                         "\"sizeLimit\":\"2Mi\"}}]}}");
     husk_error err = {0};
-    CHECK_INT_EQ(node_volumes_prepare(pod, dir, &err), 0);
+    struct node_pod_facts facts = {0};
+    CHECK_INT_EQ(node_volumes_prepare(pod, dir, &facts, &err), 0);
     /* Prepared twice (a daemon restart) it is mounted once. */
-    CHECK_INT_EQ(node_volumes_prepare(pod, dir, &err), 0);
+    CHECK_INT_EQ(node_volumes_prepare(pod, dir, &facts, &err), 0);
     char path[4096];
     snprintf(path, sizeof path, "%s/volumes/cache", dir);
     struct statfs fs;
