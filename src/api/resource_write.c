@@ -13,6 +13,7 @@
 #include "objects/validate.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,57 @@ static bool reply_strict_decoding(const struct api_target *t, const struct objec
 
 /* Defaults and validates; replies 400 or 422 (or sets the Warning header) as the problems say, and drops
  * the unknown fields that were only warned about. */
+/* A Secret's stringData is write-only: the API server stores it base64-encoded in data, where it wins
+ * over a key of the same name, and drops it (core/v1 conversion). */
+static void merge_string_data(json_t *secret)
+{
+    json_t *strings = json_object_get(secret, "stringData");
+    if (!json_is_object(strings))
+        return;
+    json_t *data = json_object_get(secret, "data");
+    if (!json_is_object(data)) {
+        data = json_object();
+        json_object_set_new(secret, "data", data);
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach(strings, key, value)
+    {
+        const char *text = json_string_value(value) ? json_string_value(value) : "";
+        size_t len = strlen(text);
+        char *encoded = malloc(4 * ((len + 2) / 3) + 1);
+        if (encoded == NULL)
+            continue;
+        EVP_EncodeBlock((unsigned char *)encoded, (const unsigned char *)text, (int)len);
+        json_object_set_new(data, key, json_string(encoded));
+        free(encoded);
+    }
+    json_object_del(secret, "stringData");
+}
+
+/* ConfigMaps and Secrets marked immutable keep their data (ValidateConfigMapUpdate, ValidateSecretUpdate). */
+static bool immutable_violated(const struct api_target *t, const json_t *cur, const json_t *merged,
+                               struct api_response *resp)
+{
+    bool secret = strcmp(t->resource, "secrets") == 0;
+    if ((!secret && strcmp(t->resource, "configmaps") != 0) ||
+        !json_is_true(json_object_get(cur, "immutable")))
+        return false;
+    struct objects_problems problems = {0};
+    const char *fields[] = {"immutable", "data", secret ? "type" : "binaryData"};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *a = json_object_get(cur, fields[i]), *b = json_object_get(merged, fields[i]);
+        if (!(a == NULL && b == NULL) && (a == NULL || b == NULL || !json_equal(a, b)))
+            objects_problems_add(&problems, OBJECTS_SEVERITY_ERROR, fields[i], 0, 0,
+                                 "%s: Forbidden: field is immutable when `immutable` is set", fields[i]);
+    }
+    bool violated = problems.errors > 0;
+    if (violated)
+        api_reply_status(resp, api_status_invalid(t->kind->kind, t->kind->group, t->name, &problems));
+    objects_problems_free(&problems);
+    return violated;
+}
+
 static bool default_and_validate(const struct api_request *req, const struct api_target *t, json_t *obj,
                                  struct api_response *resp)
 {
@@ -161,6 +213,8 @@ static bool default_and_validate(const struct api_request *req, const struct api
     objects_problems_free(&problems);
     if (ok)
         api_prune_unknown_fields(obj, t->kind->schema);
+    if (ok && strcmp(t->resource, "secrets") == 0)
+        merge_string_data(obj);
     return ok;
 }
 
@@ -413,6 +467,8 @@ static enum write_result write_update(const struct api_request *req, const struc
     if (strcmp(t->resource, "pods") == 0 && t->subresource == NULL &&
         !pod_spec_change_allowed(json_object_get(cur, "spec"), json_object_get(merged, "spec"))) {
         reply_pod_update_forbidden(t, t->name, resp);
+    } else if (immutable_violated(t, cur, merged, resp)) {
+        result = WRITE_DONE;
     } else if (json_equal(merged, cur)) {
         /* A no-op update writes nothing and keeps the version, as upstream's storage does. */
         api_reply(resp, 200, json_incref(merged));

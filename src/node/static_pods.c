@@ -150,10 +150,10 @@ int node_static_pod_from_file(const char *path, const char *node_name, json_t **
         r = husk_error_set(err, EINVAL, "%s:%d:%d: %s", path, p ? p->line : 0, p ? p->column : 0,
                            p ? p->message : "invalid");
     } else if (api_reference(pod) != NULL) {
-        r = husk_error_set(err, EINVAL,
-                           "%s: static pods may not reference API objects (spec %s uses a ConfigMap, "
-                           "Secret or PersistentVolumeClaim)",
-                           path, api_reference(pod));
+        /* Still run it, as the kubelet does: it fails to start, and its mirror pod says why. */
+        log_warn("%s: static pods may not reference API objects (its %s use a ConfigMap, Secret or "
+                 "PersistentVolumeClaim)",
+                 path, api_reference(pod));
     }
     objects_problems_free(&problems);
     objects_document_list_free(&docs);

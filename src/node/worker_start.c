@@ -172,16 +172,31 @@ static struct image *ensure_image(struct node_pod_worker *w, struct node_contain
     return img;
 }
 
+/* Static pods cannot use API objects (the API may not even be there): every lookup fails, so the pod
+ * shows why on its mirror pod (CreateContainerConfigError, FailedMount). */
+static int static_pod_lookup(void *data, const char *resource, const char *ns, const char *name, json_t **ret,
+                             husk_error *err)
+{
+    (void)data;
+    (void)ns;
+    *ret = NULL;
+    return husk_error_set(err, EPERM, "static pods may not reference API objects: %s \"%s\"", resource, name);
+}
+
 struct node_pod_facts node_worker_facts(struct node_pod_worker *w)
 {
     const struct node_agent_config *config = node_agent_config(w->agent);
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    const char *source =
+        objects_get_string(objects_get_object(objects_get_object(w->pod, "metadata"), "annotations"),
+                           "kubernetes.io/config.source");
+    bool is_static = source != NULL && strcmp(source, "file") == 0;
     return (struct node_pod_facts){
         .node_name = config->node_name,
         .host_ip = config->host_ip,
         .node_allocatable_milli_cpu = sysconf(_SC_NPROCESSORS_ONLN) * 1000,
         .node_allocatable_memory = pages > 0 && page > 0 ? (int64_t)pages * page : 0,
-        .lookup = config->hooks.lookup,
+        .lookup = is_static ? static_pod_lookup : config->hooks.lookup,
         .lookup_data = config->hooks.data,
     };
 }

@@ -251,6 +251,16 @@ YAML
     wait_for 20 gone patient
 }
 
+@test "pods: a static pod that references a ConfigMap fails to start, and its mirror pod says why" {
+    printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: refs\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: a\n    image: busybox\n    command: [sleep, "600"]\n    env:\n    - name: X\n      valueFrom: {configMapKeyRef: {name: settings, key: greeting}}\n' \
+        >"$DATA/manifests/refs.yaml"
+    wait_for 30 bash -c "'$HUSK' get pod refs-$node --data-dir '$DATA' | grep -q CreateContainerConfigError"
+    run hk get pod "refs-$node" -o json
+    [[ "$(jq -r '.status.containerStatuses[0].state.waiting.message' <<<"$output")" == *'static pods may not reference API objects: configmaps "settings"'* ]]
+    rm "$DATA/manifests/refs.yaml"
+    wait_for 30 gone "refs-$node"
+}
+
 @test "pods: SIGKILL of the daemon leaves the containers running; the next daemon takes them up" {
     before=$(hk get pod web -o json | jq -c '[.status.containerStatuses[] | .state.running.startedAt, .restartCount]')
     supervisors=$(pgrep -f "husk-supervisor $DATA/" | sort | tr '\n' ' ')
