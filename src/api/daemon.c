@@ -6,6 +6,7 @@
 #include "api/server.h"
 #include "api/store.h"
 #include "base/cleanup.h"
+#include "base/fs.h"
 #include "base/log.h"
 
 #include <errno.h>
@@ -18,24 +19,6 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
-
-static int mkdir_p(const char *path, husk_error *err)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return husk_error_set(err, ENAMETOOLONG, "--data-dir %s is too long", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-            return husk_error_set_errno(err, errno, "creating %s", buf);
-        *p = '/';
-    }
-    if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-        return husk_error_set_errno(err, errno, "creating %s", buf);
-    return 0;
-}
 
 /* Takes DATA_DIR/daemon.lock for the daemon's lifetime and writes our pid in it. */
 static int take_lock(const char *data_dir, husk_error *err)
@@ -176,7 +159,7 @@ static int serve(const struct api_daemon_config *c, store *s, int sfd, husk_erro
 
 int api_daemon_run(const struct api_daemon_config *config, husk_error *err)
 {
-    if (mkdir_p(config->data_dir, err) < 0)
+    if (husk_mkdir_p(config->data_dir, 0700, err) < 0)
         return -1;
     cleanup_close int lock = take_lock(config->data_dir, err);
     if (lock < 0)

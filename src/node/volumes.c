@@ -2,6 +2,7 @@
 #include "node/volumes.h"
 
 #include "base/cleanup.h"
+#include "base/fs.h"
 #include "node/env.h"
 #include "node/projected.h"
 #include "objects/pod.h"
@@ -19,24 +20,6 @@ static bool safe_component(const char *name)
            strcmp(name, "..") != 0;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return -ENAMETOOLONG;
-    for (char *p = buf + 1; *p != '\0'; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    if (mkdir(buf, mode) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
-}
-
 /* The kubelet's hostPath type checks (pkg/volume/hostpath: checkType). */
 static int host_path_check(const char *name, const char *path, const char *type, husk_error *err)
 {
@@ -44,10 +27,8 @@ static int host_path_check(const char *name, const char *path, const char *type,
     if (type == NULL || type[0] == '\0')
         return 0;
     if (strcmp(type, "DirectoryOrCreate") == 0 && stat(path, &st) < 0) {
-        int r = mkdir_p(path, 0755);
-        if (r < 0)
-            return husk_error_set_errno(err, -r, "MountVolume.SetUp failed for volume \"%s\" : mkdir %s",
-                                        name, path);
+        if (husk_mkdir_p(path, 0755, err) < 0)
+            return husk_error_wrap(err, "MountVolume.SetUp failed for volume \"%s\"", name);
     }
     if (strcmp(type, "FileOrCreate") == 0 && stat(path, &st) < 0) {
         cleanup_close int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -127,7 +108,8 @@ int node_volumes_prepare(const json_t *pod, const char *pod_dir, const struct no
 {
     char volumes_dir[4096];
     snprintf(volumes_dir, sizeof volumes_dir, "%s/volumes", pod_dir);
-    mkdir_p(volumes_dir, 0755);
+    if (husk_mkdir_p(volumes_dir, 0755, err) < 0)
+        return -1;
     if (node_volumes_refresh(pod, pod_dir, facts, err) < 0)
         return -1;
     size_t i;
@@ -141,10 +123,8 @@ int node_volumes_prepare(const json_t *pod, const char *pod_dir, const struct no
         if (objects_get_object(volume, "emptyDir") != NULL) {
             char dir[4096];
             snprintf(dir, sizeof dir, "%s/volumes/%s", pod_dir, name);
-            int r = mkdir_p(dir, 0777);
-            if (r < 0)
-                return husk_error_set_errno(err, -r, "MountVolume.SetUp failed for volume \"%s\" : mkdir %s",
-                                            name, dir);
+            if (husk_mkdir_p(dir, 0777, err) < 0)
+                return husk_error_wrap(err, "MountVolume.SetUp failed for volume \"%s\"", name);
             /* emptyDir is world-writable, as the kubelet makes it, so non-root containers can use it. */
             chmod(dir, 0777);
             if (empty_dir_in_memory(volume)) {
@@ -207,9 +187,8 @@ static int termination_mount(const json_t *container, const char *pod_dir, struc
     char *dir = husk_arena_printf(arena, "%s/containers/%s", pod_dir, name);
     if (path == NULL || dir == NULL)
         return husk_error_set(err, ENOMEM, "out of memory");
-    int r = mkdir_p(dir, 0755);
-    if (r < 0)
-        return husk_error_set_errno(err, -r, "mkdir %s", dir);
+    if (husk_mkdir_p(dir, 0755, err) < 0)
+        return -1;
     cleanup_close int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666);
     if (fd < 0)
         return husk_error_set_errno(err, errno, "create %s", path);

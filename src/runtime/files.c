@@ -82,25 +82,6 @@ int runtime_read_file(const char *path, size_t max, char **ret_contents, husk_er
     return 0;
 }
 
-int runtime_mkdir_p(const char *path, int mode, husk_error *err)
-{
-    char buf[4096];
-    if ((size_t)snprintf(buf, sizeof buf, "%s", path) >= sizeof buf)
-        return husk_error_set(err, ENAMETOOLONG, "path too long: %s", path);
-    for (char *p = buf + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char saved = *p;
-        *p = '\0';
-        if (mkdir(buf, (mode_t)mode) < 0 && errno != EEXIST)
-            return husk_error_set_errno(err, errno, "creating directory %s", buf);
-        *p = saved;
-        if (saved == '\0')
-            break;
-    }
-    return 0;
-}
-
 static int remove_at(int parent_fd, const char *name, dev_t dev, husk_error *err)
 {
     struct stat st;

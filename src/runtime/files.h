@@ -16,8 +16,6 @@ int runtime_write_file_atomic(const char *path, const char *contents, husk_error
 /* Reads a whole file (at most max bytes) into a NUL-terminated malloc'd buffer. */
 int runtime_read_file(const char *path, size_t max, char **ret_contents, husk_error *err);
 
-int runtime_mkdir_p(const char *path, int mode, husk_error *err);
-
 /* Removes a tree; refuses to descend into another filesystem (a leftover mount). */
 int runtime_remove_tree(const char *path, husk_error *err);
 

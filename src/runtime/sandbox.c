@@ -6,6 +6,7 @@
 #include "runtime/runtime.h"
 
 #include "base/cleanup.h"
+#include "base/fs.h"
 #include "runtime/cgroup.h"
 #include "runtime/client.h"
 #include "runtime/config.h"
@@ -144,12 +145,12 @@ static int prepare(const struct runtime_sandbox_config *c, const char *cgroup_pa
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/containers", c->state_dir);
-    if (runtime_mkdir_p(path, 0700, err) < 0)
+    if (husk_mkdir_p(path, 0700, err) < 0)
         return -1;
     snprintf(path, sizeof path, "%s/etc", c->state_dir);
-    if (runtime_mkdir_p(path, 0755, err) < 0 || write_etc_files(c, err) < 0)
+    if (husk_mkdir_p(path, 0755, err) < 0 || write_etc_files(c, err) < 0)
         return -1;
-    if (c->log_dir != NULL && runtime_mkdir_p(c->log_dir, 0755, err) < 0)
+    if (c->log_dir != NULL && husk_mkdir_p(c->log_dir, 0755, err) < 0)
         return -1;
     const struct runtime_cgroup_manager *cgroups;
     snprintf(path, sizeof path, "%s/supervisor", cgroup_path);
