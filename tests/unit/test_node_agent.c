@@ -450,3 +450,73 @@ TEST_WITH_TIMEOUT(agent_crash_loop_uses_the_real_default_backoff, 120)
     json_decref(pod);
     teardown(&f);
 }
+
+/* A container over its memory limit is OOM-killed inside its own cgroup: the pod reports it as Kubernetes
+ * does (terminated, reason OOMKilled, exit code 137), and with restartPolicy Never the pod fails. */
+TEST_WITH_TIMEOUT(agent_reports_oomkilled_and_fails_the_pod, 60)
+{
+    struct fixture f = {0};
+    setup(&f);
+    json_t *pod =
+        pod_from_yaml("apiVersion: v1\nkind: Pod\nmetadata:\n  name: hog\n  namespace: default\nspec:\n"
+                      "  restartPolicy: Never\n  containers:\n  - name: hog\n    image: busybox\n"
+                      "    imagePullPolicy: IfNotPresent\n"
+                      "    command: ['sh', '-c', 'x=0123456789abcdef; while true; do x=$x$x; done']\n"
+                      "    resources: {limits: {memory: 32Mi}}\n");
+    husk_error err = {0};
+    CHECK_INT_EQ(node_agent_sync_pod(f.agent, pod, &err), 0);
+    json_t *status = wait_phase("Failed", 40);
+    json_t *terminated = json_object_get(
+        json_object_get(json_array_get(json_object_get(status, "containerStatuses"), 0), "state"),
+        "terminated");
+    CHECK_STR_EQ(objects_get_string(terminated, "reason"), "OOMKilled");
+    CHECK_INT_EQ(json_integer_value(json_object_get(terminated, "exitCode")), 137);
+    CHECK_STR_EQ(objects_get_string(status, "qosClass"), "Burstable");
+    node_agent_kill_pod(f.agent, "11111111-2222-3333-4444-555555555555", 1);
+    CHECK(wait_gone(20));
+    json_decref(status);
+    json_decref(pod);
+    teardown(&f);
+}
+
+/* Deletion gives the preStop hook and the stop signal the grace period, then SIGKILL: a container that
+ * ignores SIGTERM is gone after the period, not before (pod-lifecycle "Termination of Pods"). */
+TEST_WITH_TIMEOUT(agent_enforces_the_grace_period_after_prestop, 60)
+{
+    struct fixture f = {0};
+    setup(&f);
+    json_t *pod =
+        pod_from_yaml("apiVersion: v1\nkind: Pod\nmetadata:\n  name: stubborn\n  namespace: default\n"
+                      "spec:\n  terminationGracePeriodSeconds: 3\n  volumes: [{name: v, emptyDir: {}}]\n"
+                      "  containers:\n  - name: app\n    image: busybox\n    imagePullPolicy: IfNotPresent\n"
+                      "    command: ['sh', '-c', 'trap \"\" TERM; while true; do sleep 0.1; done']\n"
+                      "    lifecycle:\n      preStop:\n        exec:\n"
+                      "          command: ['sh', '-c', 'echo prestop > /v/hook']\n"
+                      "    volumeMounts: [{name: v, mountPath: /v}]\n");
+    husk_error err = {0};
+    CHECK_INT_EQ(node_agent_sync_pod(f.agent, pod, &err), 0);
+    json_decref(wait_phase("Running", 30));
+    char hook[256];
+    snprintf(hook, sizeof hook, "%s/pods/11111111-2222-3333-4444-555555555555/volumes/v/hook", f.dir);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    node_agent_kill_pod(f.agent, "11111111-2222-3333-4444-555555555555", -1);
+    /* The hook ran before the stop signal (the file is there while the pod still runs). */
+    bool hooked = false;
+    for (int i = 0; i < 40 && !hooked; i++) {
+        hooked = access(hook, F_OK) == 0;
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    CHECK(hooked);
+    CHECK(wait_gone(20));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    fprintf(stderr, "# gone after %.1f s with a grace period of 3 s\n", seconds);
+    CHECK(seconds >= 2.8 && seconds < 8);
+    pthread_mutex_lock(&seen_lock);
+    CHECK_STR_CONTAINS(events, "Killing spec.containers{app} Stopping container app");
+    pthread_mutex_unlock(&seen_lock);
+    json_decref(pod);
+    teardown(&f);
+}
