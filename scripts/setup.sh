@@ -20,6 +20,7 @@ packages=(
     clang-format clang-tidy cppcheck
     # tests, test images and the demo
     bats skopeo umoci docker-registry busybox-static iproute2 jq zstd dpkg-dev curl procps util-linux
+    python3 python3-grpcio
 )
 
 missing=()

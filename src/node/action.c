@@ -11,7 +11,9 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -133,6 +135,88 @@ static int http_check(void *arg)
     return 1;
 }
 
+/* gRPC health checking (grpc.health.v1.Health/Check) over HTTP/2 without TLS, as the kubelet's grpc
+ * probe does: a length-prefixed HealthCheckRequest{service}, a HealthCheckResponse{status} back, and
+ * grpc-status 0 in the trailers. The two messages are one optional field each, so they are written and
+ * read here rather than through a protobuf library. */
+struct grpc_reply {
+    unsigned char body[4096];
+    size_t len;
+    int status; /* grpc-status, -1 until seen */
+};
+
+static size_t grpc_body(char *data, size_t size, size_t n, void *user)
+{
+    struct grpc_reply *r = user;
+    size_t len = size * n, room = sizeof r->body - r->len;
+    memcpy(r->body + r->len, data, len < room ? len : room);
+    r->len += len < room ? len : room;
+    return len;
+}
+
+static size_t grpc_header(char *line, size_t size, size_t n, void *user)
+{
+    struct grpc_reply *r = user;
+    if (size * n > 12 && strncasecmp(line, "grpc-status:", 12) == 0)
+        r->status = atoi(line + 12);
+    return size * n;
+}
+
+static int grpc_check(void *arg)
+{
+    static const char *const names[] = {"UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"};
+    struct net_check *c = arg;
+    const char *service = objects_get_string(c->spec, "service");
+    size_t slen = service ? strlen(service) : 0;
+    if (slen > 100) {
+        snprintf(c->message, c->message_size, "grpc service name too long");
+        return 0;
+    }
+    unsigned char request[128] = {0};
+    size_t mlen = slen ? 2 + slen : 0;
+    request[4] = (unsigned char)mlen;
+    if (slen) {
+        request[5] = 0x0a; /* field 1, length-delimited */
+        request[6] = (unsigned char)slen;
+        memcpy(request + 7, service, slen);
+    }
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/grpc.health.v1.Health/Check", c->port);
+    struct grpc_reply reply = {.status = -1};
+    CURL *curl = curl_easy_init();
+    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/grpc");
+    headers = curl_slist_append(headers, "TE: trailers");
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, (const char *)request);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)(5 + mlen));
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, grpc_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, grpc_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    CURLcode rc = curl_easy_perform(curl);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    if (rc != CURLE_OK || reply.status != 0) {
+        if (rc != CURLE_OK)
+            snprintf(c->message, c->message_size, "failed to connect service \"127.0.0.1:%d\" within %ds: %s",
+                     c->port, c->timeout_ms / 1000, curl_easy_strerror(rc));
+        else
+            snprintf(c->message, c->message_size, "health rpc failed: grpc-status %d", reply.status);
+        return 0;
+    }
+    /* After the 5-byte frame header: field 1 (status) as a varint, absent meaning UNKNOWN. */
+    int status = reply.len >= 7 && reply.body[5] == 0x08 ? reply.body[6] : 0;
+    if (status == 1)
+        return 1;
+    snprintf(c->message, c->message_size, "service unhealthy (responded with \"%s\")",
+             status >= 0 && status < 4 ? names[status] : "UNKNOWN");
+    return 0;
+}
+
 static bool exec_handler(const struct runtime_sandbox *sandbox, const json_t *container, const json_t *exec,
                          char *message, size_t message_size)
 {
@@ -173,6 +257,7 @@ bool node_action_run(const struct runtime_sandbox *sandbox, const json_t *contai
     json_t *exec = objects_get_object(handler, "exec"), *http = objects_get_object(handler, "httpGet");
     json_t *tcp = objects_get_object(handler, "tcpSocket"),
            *sleep_spec = objects_get_object(handler, "sleep");
+    json_t *grpc = objects_get_object(handler, "grpc");
     if (exec != NULL)
         return exec_handler(sandbox, container, exec, message, message_size);
     if (sleep_spec != NULL) {
@@ -182,10 +267,9 @@ bool node_action_run(const struct runtime_sandbox *sandbox, const json_t *contai
         nanosleep(&ts, NULL);
         return true;
     }
-    json_t *spec = http != NULL ? http : tcp;
+    json_t *spec = http != NULL ? http : tcp != NULL ? tcp : grpc;
     if (spec == NULL) {
-        snprintf(message, message_size, "%s handlers are not supported by husk yet",
-                 objects_get_object(handler, "grpc") ? "grpc" : "this kind of");
+        snprintf(message, message_size, "the handler has no exec, httpGet, tcpSocket, grpc or sleep");
         return false;
     }
     struct net_check check = {.spec = spec,
@@ -198,7 +282,11 @@ bool node_action_run(const struct runtime_sandbox *sandbox, const json_t *contai
         return false;
     }
     husk_error err = {0};
-    int r = runtime_sandbox_in_netns(sandbox, http != NULL ? http_check : tcp_check, &check, &err);
+    int r = runtime_sandbox_in_netns(sandbox,
+                                     http != NULL  ? http_check
+                                     : tcp != NULL ? tcp_check
+                                                   : grpc_check,
+                                     &check, &err);
     if (r < 0)
         snprintf(message, message_size, "%s", err.message);
     return r == 1;

@@ -261,6 +261,33 @@ YAML
     wait_for 30 gone "refs-$node"
 }
 
+@test "pods: a gRPC readiness probe follows the pod's grpc.health.v1 service" {
+    printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: grpcd\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: a\n    image: busybox\n    command: [sleep, "600"]\n    readinessProbe:\n      grpc: {port: 50051}\n      periodSeconds: 1\n' |
+        hk apply -f -
+    wait_for 30 phase_is grpcd Running
+    ready() { [ "$(hk get pod grpcd -o json | jq -r .status.containerStatuses[0].ready)" = "$1" ]; }
+    ready false
+    # The server runs in the pod's network namespace, where the kubelet's probe connects.
+    uid=$(hk get pod grpcd -o json | jq -r .metadata.uid)
+    netns=/proc/$(cat "$DATA/pods/$uid/sandbox/supervisor.pid")/ns/net
+    nsenter --net="$netns" /usr/bin/python3 "$REPO/tests/e2e/lib/grpc_health_server.py" 50051 SERVING &
+    server=$!
+    wait_for 20 ready true
+    kill "$server"
+    wait "$server" || true
+    nsenter --net="$netns" /usr/bin/python3 "$REPO/tests/e2e/lib/grpc_health_server.py" 50051 NOT_SERVING &
+    server=$!
+    wait_for 20 ready false
+    kill "$server"
+    wait "$server" || true
+    run hk get events -o json
+    messages=$(jq -r '.items[] | select(.involvedObject.name == "grpcd" and .reason == "Unhealthy") | .message' <<<"$output")
+    [[ "$messages" == *'Readiness probe failed: service unhealthy (responded with "NOT_SERVING")'* ]]
+    [[ "$messages" == *'Readiness probe failed: failed to connect service "127.0.0.1:50051"'* ]]
+    hk delete pod grpcd --grace-period 0
+    wait_for 20 gone grpcd
+}
+
 @test "pods: SIGKILL of the daemon leaves the containers running; the next daemon takes them up" {
     before=$(hk get pod web -o json | jq -c '[.status.containerStatuses[] | .state.running.startedAt, .restartCount]')
     supervisors=$(pgrep -f "husk-supervisor $DATA/" | sort | tr '\n' ' ')
