@@ -370,6 +370,20 @@ setup() {
     [[ "$stderr" == *"another husk daemon is using $DATA"* ]]
 }
 
+@test "a Secret's stringData is stored base64-encoded in data; immutable ConfigMaps refuse changes" {
+    printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: strdata\nstringData:\n  user: admin\ndata:\n  other: %s\n' \
+        "$(printf x | base64)" | hk apply -f -
+    run hk get secret strdata -o json
+    [ "$(jq -r '.data.user' <<<"$output" | base64 -d)" = admin ]
+    [ "$(jq -r '.data.other' <<<"$output" | base64 -d)" = x ]
+    [ "$(jq -r '.stringData' <<<"$output")" = null ]
+    printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: frozen\nimmutable: true\ndata:\n  a: "1"\n' | hk apply -f -
+    run --separate-stderr hk apply -f - <<<$'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: frozen\nimmutable: true\ndata:\n  a: "2"\n'
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *'The ConfigMap "frozen" is invalid: data: Forbidden: field is immutable when `immutable` is set'* ]]
+    [ "$(hk get configmap frozen -o json | jq -r .data.a)" = 1 ]
+}
+
 @test "SIGKILL and restart keep every object and its resourceVersion" {
     for n in 1 2 3; do pod_yaml "keep-$n" | hk apply -f - >/dev/null; done
     before=$(api GET /api/v1/namespaces/default/pods | sed '$d' | jq -c '[.items[] | {n: .metadata.name, rv: .metadata.resourceVersion}]')
@@ -404,16 +418,3 @@ setup() {
     [[ "$stderr" == *"cannot reach the husk daemon"* ]]
 }
 
-@test "a Secret's stringData is stored base64-encoded in data; immutable ConfigMaps refuse changes" {
-    printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: strdata\nstringData:\n  user: admin\ndata:\n  other: %s\n' \
-        "$(printf x | base64)" | hk apply -f -
-    run hk get secret strdata -o json
-    [ "$(jq -r '.data.user' <<<"$output" | base64 -d)" = admin ]
-    [ "$(jq -r '.data.other' <<<"$output" | base64 -d)" = x ]
-    [ "$(jq -r '.stringData' <<<"$output")" = null ]
-    printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: frozen\nimmutable: true\ndata:\n  a: "1"\n' | hk apply -f -
-    run --separate-stderr hk apply -f - <<<$'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: frozen\nimmutable: true\ndata:\n  a: "2"\n'
-    [ "$status" -eq 1 ]
-    [[ "$stderr" == *'The ConfigMap "frozen" is invalid: data: Forbidden: field is immutable when `immutable` is set'* ]]
-    [ "$(hk get configmap frozen -o json | jq -r .data.a)" = 1 ]
-}
