@@ -218,7 +218,7 @@ static int grpc_check(void *arg)
 }
 
 static bool exec_handler(const struct runtime_sandbox *sandbox, const json_t *container, const json_t *exec,
-                         char *message, size_t message_size)
+                         int timeout_seconds, char *message, size_t message_size)
 {
     json_t *command = objects_get_array(exec, "command");
     size_t n = json_array_size(command);
@@ -233,7 +233,11 @@ static bool exec_handler(const struct runtime_sandbox *sandbox, const json_t *co
         return false;
     }
     cleanup_close int out = memfd_create("husk-exec-output", MFD_CLOEXEC);
-    struct runtime_exec_config config = {.argv = argv, .stdin_fd = -1, .stdout_fd = out, .stderr_fd = out};
+    struct runtime_exec_config config = {.argv = argv,
+                                         .stdin_fd = -1,
+                                         .stdout_fd = out,
+                                         .stderr_fd = out,
+                                         .timeout_ms = timeout_seconds * 1000};
     int code = -1;
     husk_error err = {0};
     if (out < 0 ||
@@ -259,7 +263,7 @@ bool node_action_run(const struct runtime_sandbox *sandbox, const json_t *contai
            *sleep_spec = objects_get_object(handler, "sleep");
     json_t *grpc = objects_get_object(handler, "grpc");
     if (exec != NULL)
-        return exec_handler(sandbox, container, exec, message, message_size);
+        return exec_handler(sandbox, container, exec, timeout_seconds, message, message_size);
     if (sleep_spec != NULL) {
         int64_t seconds = 0;
         objects_get_int(sleep_spec, "seconds", &seconds);

@@ -21,6 +21,7 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct exec_child {
@@ -29,6 +30,7 @@ struct exec_child {
     const struct runtime_cgroup_manager *cgroups;
     char cgroup[1200];
     int pidfd, sync, tty_slave;
+    int timed_out; /* write end: the intermediate child says here that it killed a process over time */
 };
 
 static void exec_stdio(const struct exec_child *x, husk_error *err)
@@ -81,6 +83,22 @@ __attribute__((noreturn)) static void exec_child(const struct exec_child *x)
         exec_grandchild(x);
     close(x->sync);
     int status = 0;
+    /* With a timeout (probes, hooks), poll for the end and kill the process when its time is up. */
+    for (int waited = 0; x->exec->timeout_ms > 0; waited += 10) {
+        pid_t done = waitpid(pid, &status, WNOHANG);
+        if (done == pid)
+            _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        if (done < 0 && errno != EINTR)
+            _exit(127);
+        if (waited >= x->exec->timeout_ms) {
+            kill(pid, SIGKILL);
+            ssize_t ignored = write(x->timed_out, "t", 1);
+            (void)ignored;
+            break;
+        }
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
@@ -114,16 +132,24 @@ static void pump_tty(int master, int in_fd, int out_fd)
 
 static int run_exec(struct exec_child *x, int master, int *ret_exit_code, husk_error *err)
 {
-    int sync[2];
+    int sync[2], timed_out[2];
     if (pipe2(sync, O_CLOEXEC) < 0)
         return husk_error_set_errno(err, errno, "pipe");
+    if (pipe2(timed_out, O_CLOEXEC | O_NONBLOCK) < 0) {
+        close(sync[0]);
+        close(sync[1]);
+        return husk_error_set_errno(err, errno, "pipe");
+    }
+    cleanup_close int timed_out_read = timed_out[0];
     x->sync = sync[1];
+    x->timed_out = timed_out[1];
     pid_t pid = fork();
     if (pid == 0) {
         close(sync[0]);
         exec_child(x);
     }
     close(sync[1]);
+    close(timed_out[1]);
     if (x->tty_slave >= 0)
         close(x->tty_slave);
     if (pid < 0) {
@@ -144,6 +170,9 @@ static int run_exec(struct exec_child *x, int master, int *ret_exit_code, husk_e
         message[n] = '\0';
         return husk_error_set(err, EINVAL, "exec in container %s: %s", x->config->name, message);
     }
+    char flag;
+    if (read(timed_out_read, &flag, 1) == 1)
+        return husk_error_set(err, ETIMEDOUT, "command timed out after %dms", x->exec->timeout_ms);
     *ret_exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return 0;
 }

@@ -160,7 +160,8 @@ struct runtime_exec_config {
     bool tty;
     int stdin_fd; /* -1: /dev/null */
     int stdout_fd;
-    int stderr_fd; /* unused with a tty: the tty carries both streams */
+    int stderr_fd;  /* unused with a tty: the tty carries both streams */
+    int timeout_ms; /* > 0: the process is killed after that long and the exec fails with ETIMEDOUT */
 };
 
 /* Runs a process inside a running container (its namespaces, cgroup, user, capabilities, seccomp),

@@ -520,3 +520,26 @@ TEST_WITH_TIMEOUT(agent_enforces_the_grace_period_after_prestop, 60)
     json_decref(pod);
     teardown(&f);
 }
+
+/* An exec probe that outlives its timeoutSeconds fails (and is killed), as the kubelet's do. */
+TEST_WITH_TIMEOUT(agent_exec_probe_timeout_fails_the_probe, 60)
+{
+    struct fixture f = {0};
+    setup(&f);
+    json_t *pod =
+        pod_from_yaml("apiVersion: v1\nkind: Pod\nmetadata:\n  name: slowprobe\n  namespace: default\n"
+                      "spec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: app\n"
+                      "    image: busybox\n    imagePullPolicy: IfNotPresent\n    command: ['sleep', '600']\n"
+                      "    livenessProbe:\n      exec:\n        command: ['sleep', '30']\n"
+                      "      timeoutSeconds: 1\n      periodSeconds: 1\n      failureThreshold: 1\n");
+    husk_error err = {0};
+    CHECK_INT_EQ(node_agent_sync_pod(f.agent, pod, &err), 0);
+    json_decref(wait_container(false, 1, 30));
+    pthread_mutex_lock(&seen_lock);
+    CHECK_STR_CONTAINS(events, "Liveness probe failed: exec: command timed out after 1000ms");
+    pthread_mutex_unlock(&seen_lock);
+    node_agent_kill_pod(f.agent, "11111111-2222-3333-4444-555555555555", 1);
+    CHECK(wait_gone(20));
+    json_decref(pod);
+    teardown(&f);
+}
