@@ -65,7 +65,10 @@ teardown_file() {
     sleep 1
     # Whatever a failed test left: its supervisors (by the state dir they were given), then the cgroups.
     for pid in $(pgrep -f "husk-supervisor $DATA/" || true); do kill -KILL "$pid"; done
-    find /sys/fs/cgroup -maxdepth 3 -path "*/$CGROUP_PARENT*" -type d 2>/dev/null | sort -r | xargs -r rmdir 2>/dev/null || true
+    for dir in /sys/fs/cgroup/*/"$CGROUP_PARENT" /sys/fs/cgroup/"$CGROUP_PARENT"; do
+        [ -d "$dir" ] && find "$dir" -depth -type d -exec rmdir {} \; 2>/dev/null
+    done
+    true
     registry_stop
     rm -rf "$DATA"
 }
