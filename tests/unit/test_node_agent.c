@@ -543,3 +543,57 @@ TEST_WITH_TIMEOUT(agent_exec_probe_timeout_fails_the_probe, 60)
     json_decref(pod);
     teardown(&f);
 }
+
+/* activeDeadlineSeconds: the pod is stopped and fails with reason DeadlineExceeded. */
+TEST_WITH_TIMEOUT(agent_active_deadline_fails_the_pod, 60)
+{
+    struct fixture f = {0};
+    setup(&f);
+    json_t *pod =
+        pod_from_yaml("apiVersion: v1\nkind: Pod\nmetadata:\n  name: deadline\n  namespace: default\n"
+                      "spec:\n  activeDeadlineSeconds: 2\n  terminationGracePeriodSeconds: 1\n"
+                      "  containers:\n  - name: app\n    image: busybox\n    imagePullPolicy: IfNotPresent\n"
+                      "    command: ['sleep', '600']\n");
+    husk_error err = {0};
+    CHECK_INT_EQ(node_agent_sync_pod(f.agent, pod, &err), 0);
+    json_t *status = wait_phase("Failed", 20);
+    CHECK_STR_EQ(objects_get_string(status, "reason"), "DeadlineExceeded");
+    CHECK_STR_EQ(objects_get_string(status, "message"),
+                 "Pod was active on the node longer than the specified deadline");
+    node_agent_kill_pod(f.agent, "11111111-2222-3333-4444-555555555555", 1);
+    CHECK(wait_gone(20));
+    json_decref(status);
+    json_decref(pod);
+    teardown(&f);
+}
+
+/* The termination message: the file at terminationMessagePath, or with FallbackToLogsOnError and no file,
+ * the tail of the log of a container that failed. */
+TEST_WITH_TIMEOUT(agent_termination_message_from_file_or_log, 60)
+{
+    struct fixture f = {0};
+    setup(&f);
+    json_t *pod =
+        pod_from_yaml("apiVersion: v1\nkind: Pod\nmetadata:\n  name: messages\n  namespace: default\n"
+                      "spec:\n  restartPolicy: Never\n  containers:\n"
+                      "  - name: file\n    image: busybox\n    imagePullPolicy: IfNotPresent\n"
+                      "    command: ['sh', '-c', 'echo -n bye > /dev/termination-log']\n"
+                      "  - name: logs\n    image: busybox\n    imagePullPolicy: IfNotPresent\n"
+                      "    terminationMessagePolicy: FallbackToLogsOnError\n"
+                      "    command: ['sh', '-c', 'echo something broke; exit 3']\n");
+    husk_error err = {0};
+    CHECK_INT_EQ(node_agent_sync_pod(f.agent, pod, &err), 0);
+    json_t *status = wait_phase("Failed", 30);
+    json_t *statuses = json_object_get(status, "containerStatuses");
+    const char *by_file = objects_get_string(
+        json_object_get(json_object_get(json_array_get(statuses, 0), "state"), "terminated"), "message");
+    const char *by_log = objects_get_string(
+        json_object_get(json_object_get(json_array_get(statuses, 1), "state"), "terminated"), "message");
+    CHECK_STR_EQ(by_file, "bye");
+    CHECK_STR_EQ(by_log, "something broke\n");
+    node_agent_kill_pod(f.agent, "11111111-2222-3333-4444-555555555555", 1);
+    CHECK(wait_gone(20));
+    json_decref(status);
+    json_decref(pod);
+    teardown(&f);
+}
