@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int husk_mkdir_p(const char *path, mode_t mode, husk_error *err)
 {
@@ -21,4 +22,19 @@ int husk_mkdir_p(const char *path, mode_t mode, husk_error *err)
         if (saved == '\0')
             return 0;
     }
+}
+
+int husk_write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
 }

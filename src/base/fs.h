@@ -4,9 +4,13 @@
 
 #include "base/error.h"
 
+#include <stddef.h>
 #include <sys/types.h>
 
 /* Creates path and its missing parents (parents 0755, path itself with mode); an existing one is fine. */
 int husk_mkdir_p(const char *path, mode_t mode, husk_error *err);
+
+/* Writes all of data, retrying short writes and EINTR; -1 with errno set on failure. */
+int husk_write_all(int fd, const void *data, size_t len);
 
 #endif

@@ -377,3 +377,21 @@ int cli_get_to_stdout(const struct cli_opts *opts, const char *path, long *ret_c
                               curl_easy_strerror(rc));
     return 0;
 }
+
+int cli_get_pod(const struct cli_opts *opts, const char *name, json_t **ret_pod)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods/%s", cli_namespace(opts), name);
+    long code = 0;
+    json_t *pod = NULL;
+    husk_error err = {0};
+    if (cli_request(opts, "GET", path, NULL, NULL, &code, &pod, &err) < 0)
+        return cli_fail("%s", err.message);
+    if (code != 200) {
+        cli_print_server_error(code, pod);
+        json_decref(pod);
+        return CLI_EXIT_FAILURE;
+    }
+    *ret_pod = pod;
+    return 0;
+}

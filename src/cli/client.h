@@ -46,6 +46,10 @@ int cli_stream(const struct cli_opts *opts, const char *path, int (*on_event)(js
 int cli_get_to_stdout(const struct cli_opts *opts, const char *path, long *ret_code, json_t **ret_error,
                       husk_error *err);
 
+/* GETs pod NAME in the verb's namespace into *ret_pod; on failure prints the error as kubectl does and
+ * returns CLI_EXIT_FAILURE. */
+int cli_get_pod(const struct cli_opts *opts, const char *name, json_t **ret_pod);
+
 /* Prints a Status reply as kubectl does ("Error from server (NotFound): pods "x" not found", or "The Pod "x"
  * is invalid: ...") and returns CLI_EXIT_FAILURE. */
 int cli_print_server_error(long code, const json_t *status);

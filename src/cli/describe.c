@@ -258,18 +258,9 @@ int cli_cmd_describe(int argc, char **argv)
     if (o.nargs != 2 || cli_resolve_resource(o.args[0]) == NULL ||
         strcmp(cli_resolve_resource(o.args[0])->resource, "pods") != 0)
         return cli_usage_error("describe", "expected: describe pod NAME");
-    char path[1024];
-    snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods/%s", cli_namespace(&o), o.args[1]);
-    long code = 0;
     json_t *pod = NULL;
-    husk_error err = {0};
-    if (cli_request(&o, "GET", path, NULL, NULL, &code, &pod, &err) < 0)
-        return cli_fail("%s", err.message);
-    if (code != 200) {
-        cli_print_server_error(code, pod);
-        json_decref(pod);
-        return CLI_EXIT_FAILURE;
-    }
+    if ((r = cli_get_pod(&o, o.args[1], &pod)) != 0)
+        return r;
     describe_pod(&o, pod);
     json_decref(pod);
     return CLI_EXIT_OK;

@@ -133,18 +133,9 @@ int cli_cmd_exec(int argc, char **argv)
     int r = parse(argc, argv, &o, &f);
     if (r != 0)
         return r;
-    char path[1024];
-    snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods/%s", cli_namespace(&o), o.args[0]);
-    long code = 0;
     json_t *pod = NULL;
-    husk_error err = {0};
-    if (cli_request(&o, "GET", path, NULL, NULL, &code, &pod, &err) < 0)
-        return cli_fail("%s", err.message);
-    if (code != 200) {
-        cli_print_server_error(code, pod);
-        json_decref(pod);
-        return CLI_EXIT_FAILURE;
-    }
+    if ((r = cli_get_pod(&o, o.args[0], &pod)) != 0)
+        return r;
     const char *container = pick_container(pod, f.container);
     if (container == NULL || !running(pod, container)) {
         fprintf(stderr, "error: unable to upgrade connection: container %s is not running in pod %s\n",

@@ -1,6 +1,7 @@
 /* File helpers for the content store; see files.h. */
 #include "image/files.h"
 #include "base/cleanup.h"
+#include "base/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,27 +68,13 @@ int image_create_temp_at(int dirfd, const char *prefix, char *name_out, size_t n
     return husk_error_set(err, EEXIST, "could not create a unique temporary file %s-*", prefix);
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 int image_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, husk_error *err)
 {
     char tmp[256];
     cleanup_close int fd = image_create_temp_at(dirfd, ".tmp", tmp, sizeof tmp, err);
     if (fd < 0)
         return -1;
-    if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+    if (husk_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
         int e = errno;
         unlinkat(dirfd, tmp, 0);
         return husk_error_set_errno(err, e, "writing %s", name);

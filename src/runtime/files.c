@@ -2,6 +2,7 @@
 #include "runtime/files.h"
 
 #include "base/cleanup.h"
+#include "base/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,26 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 int runtime_write_file(const char *path, const char *contents, husk_error *err)
 {
     cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return husk_error_set_errno(err, errno, "opening %s", path);
-    if (write_all(fd, contents, strlen(contents)) < 0)
+    if (husk_write_all(fd, contents, strlen(contents)) < 0)
         return husk_error_set_errno(err, errno, "writing '%s' to %s", contents, path);
     return 0;
 }
@@ -42,7 +29,7 @@ int runtime_write_file_atomic(const char *path, const char *contents, husk_error
     cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return husk_error_set_errno(err, errno, "opening %s", tmp);
-    if (write_all(fd, contents, strlen(contents)) < 0)
+    if (husk_write_all(fd, contents, strlen(contents)) < 0)
         return husk_error_set_errno(err, errno, "writing %s", tmp);
     if (rename(tmp, path) < 0)
         return husk_error_set_errno(err, errno, "renaming %s to %s", tmp, path);
