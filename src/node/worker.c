@@ -260,7 +260,7 @@ static void terminate(struct node_pod_worker *w, int64_t grace)
 {
     if (grace < 0 && !objects_get_int(objects_pod_spec(w->pod), "terminationGracePeriodSeconds", &grace))
         grace = 30;
-    node_worker_stop_containers(w, grace, true);
+    node_worker_stop_containers(w, grace);
     report(w);
     if (node_worker_stopping(w))
         return; /* the daemon stops: the next one finishes this */

@@ -100,9 +100,9 @@ void node_worker_start_container(struct node_pod_worker *w, struct node_containe
 /* Reads back the runtime's record of a container that exited. */
 void node_worker_refresh_container(struct node_pod_worker *w, struct node_container *c, bool *ret_exited);
 
-/* worker_stop.c: stops containers (apps together, then sidecars in reverse order) within grace_seconds and
- * removes the sandbox; with remove false only the containers are stopped. */
-void node_worker_stop_containers(struct node_pod_worker *w, int64_t grace_seconds, bool sidecars_too);
+/* worker_stop.c: stops the containers within grace_seconds (preStop, the stop signal, SIGKILL): the apps
+ * together, then the sidecars in reverse order; teardown removes the sandbox, volumes and logs. */
+void node_worker_stop_containers(struct node_pod_worker *w, int64_t grace_seconds);
 void node_worker_teardown(struct node_pod_worker *w);
 
 /* worker_probe.c: probes and lifecycle hooks */

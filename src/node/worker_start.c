@@ -6,6 +6,7 @@
 
 #include "base/arena.h"
 #include "base/cleanup.h"
+#include "base/fs.h"
 #include "node/env.h"
 #include "node/pod_config.h"
 #include "node/volumes.h"
@@ -206,12 +207,17 @@ static int build_config(struct node_pod_worker *w, struct node_container *c, con
 {
     struct node_pod_facts facts = node_worker_facts(w);
     struct node_image_info image = {.layers = (const char *const *)img->layer_dirs, .config = &img->config};
-    char *dir = husk_arena_printf(arena, "%s/%s", w->log_dir, c->name);
-    char *log = husk_arena_printf(arena, "%s/%d.log", dir ? dir : "", c->runs);
-    if (dir == NULL || log == NULL)
+    /* The same path the API's log reader finds (node_pod_log_path), instance N = restart count N. */
+    char path[4096];
+    if (node_pod_log_path(node_agent_config(w->agent)->data_dir, w->pod, c->name, c->runs, path,
+                          sizeof path) < 0)
+        return husk_error_set(err, EINVAL, "no safe log path for container %s", c->name);
+    char *log = husk_arena_strdup(arena, path);
+    if (log == NULL)
         return husk_error_set(err, ENOMEM, "out of memory");
-    mkdir(w->log_dir, 0755);
-    mkdir(dir, 0755);
+    *strrchr(path, '/') = '\0';
+    if (husk_mkdir_p(path, 0755, err) < 0)
+        return -1;
     return node_container_config(w->pod, c->spec, &image, &facts, w->pod_dir, log, arena, ret, err);
 }
 
@@ -305,7 +311,9 @@ static char *termination_message(struct node_pod_worker *w, struct node_containe
     if (buf[0] != '\0' || exit_code == 0 || policy == NULL || strcmp(policy, "FallbackToLogsOnError") != 0)
         return buf[0] != '\0' ? strdup(buf) : NULL;
     char log[4200];
-    snprintf(log, sizeof log, "%s/%s/%d.log", w->log_dir, c->name, c->runs - 1);
+    if (node_pod_log_path(node_agent_config(w->agent)->data_dir, w->pod, c->name, c->runs - 1, log,
+                          sizeof log) < 0)
+        return NULL;
     cleanup_fclose FILE *f = fopen(log, "re");
     if (f == NULL)
         return NULL;

@@ -80,7 +80,7 @@ static void stop_group(struct node_pod_worker *w, struct node_container **list, 
     wait_or_kill(w, list, n, deadline_ms);
 }
 
-void node_worker_stop_containers(struct node_pod_worker *w, int64_t grace_seconds, bool sidecars_too)
+void node_worker_stop_containers(struct node_pod_worker *w, int64_t grace_seconds)
 {
     if (w->sandbox == NULL)
         return;
@@ -91,8 +91,6 @@ void node_worker_stop_containers(struct node_pod_worker *w, int64_t grace_second
         if (w->containers[i].kind != NODE_CONTAINER_SIDECAR && running(&w->containers[i]))
             apps[n++] = &w->containers[i];
     stop_group(w, apps, n, deadline);
-    if (!sidecars_too)
-        return;
     for (size_t i = w->count; i-- > 0;) {
         struct node_container *c = &w->containers[i];
         if (c->kind != NODE_CONTAINER_SIDECAR || !running(c))

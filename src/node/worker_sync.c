@@ -201,7 +201,7 @@ static void finish(struct node_pod_worker *w, const char *reason, const char *me
     int64_t grace = 30;
     objects_get_int(objects_pod_spec(w->pod), "terminationGracePeriodSeconds", &grace);
     w->completed = true;
-    node_worker_stop_containers(w, grace, true);
+    node_worker_stop_containers(w, grace);
 }
 
 static bool ensure_sandbox(struct node_pod_worker *w);
