@@ -130,6 +130,11 @@ run husk exec web -c nginx -- wget -qO- http://localhost/
 sleep 3
 run husk exec web -c nginx -- wget -qO- http://localhost/
 
+say "Each pod has its own IP on the node's pod network (CNI: bridge husk0); the node reaches nginx by it"
+web_ip=$(husk get pod web -o json | jq -r .status.podIP)
+echo "pod web: $web_ip"
+run curl -s -m 5 "http://$web_ip/"
+
 say "Their logs"
 run husk logs web -c refresher --tail 3
 run husk logs web -c nginx --tail 3

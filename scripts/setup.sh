@@ -15,12 +15,16 @@ packages=(
     # build
     gcc clang libclang-rt-14-dev meson ninja-build pkg-config git
     libyaml-dev libjansson-dev libcurl4-openssl-dev libarchive-dev libssl-dev libseccomp-dev libcap-dev
-    libsqlite3-dev libmicrohttpd-dev
+    libsqlite3-dev libmicrohttpd-dev zlib1g-dev
+    # run: pod networking (CNI plugins: bridge, host-local, portmap, firewall; they drive iptables)
+    containernetworking-plugins iptables
     # hygiene
     clang-format clang-tidy cppcheck
     # tests, test images and the demo
-    bats skopeo umoci docker-registry busybox-static iproute2 jq zstd dpkg-dev curl procps util-linux
+    bats skopeo umoci docker-registry busybox-static iproute2 jq zstd dpkg-dev curl procps psmisc util-linux
     python3 python3-grpcio
+    # the instruction budget (tests/e2e/instructions.bats)
+    valgrind
 )
 
 missing=()

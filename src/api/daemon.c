@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -95,11 +96,11 @@ static void event_loop(int sfd, int tfd, store *s, api_server *server, const cha
     }
 }
 
-static int prepare_store(const struct api_daemon_config *c, store **ret, husk_error *err)
+static int prepare_store(const struct api_daemon_config *c, store **ret, bool *ret_recreated, husk_error *err)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/store.db", c->data_dir);
-    if (store_sqlite_open(path, ret, err) < 0)
+    if (store_open_or_recover(path, ret, ret_recreated, err) < 0)
         return -1;
     if (api_bootstrap_namespaces(*ret, err) < 0 || api_node_register(*ret, c->node_name, err) < 0) {
         store_close(*ret);
@@ -109,7 +110,7 @@ static int prepare_store(const struct api_daemon_config *c, store **ret, husk_er
     return 0;
 }
 
-static int serve(const struct api_daemon_config *c, store *s, int sfd, husk_error *err)
+static int serve(const struct api_daemon_config *c, store *s, bool store_recreated, int sfd, husk_error *err)
 {
     struct api_pki pki = {0};
     char sock[4200], kubeconfig[4200];
@@ -138,10 +139,13 @@ static int serve(const struct api_daemon_config *c, store *s, int sfd, husk_erro
         return -1;
     log_info("daemon: serving on %s and https://%s:%u (node %s, data %s, manifests %s)", sock, c->listen_host,
              c->listen_port, c->node_name, c->data_dir, c->manifest_dir);
-    struct api_kubelet_config kc = {.data_dir = c->data_dir,
+    struct api_kubelet_config kc = {.limits = c->limits,
+                                    .data_dir = c->data_dir,
                                     .manifest_dir = c->manifest_dir,
                                     .node_name = c->node_name,
-                                    .cgroup_parent = c->cgroup_parent};
+                                    .cgroup_parent = c->cgroup_parent,
+                                    .cni = c->pod_network ? &c->cni : NULL,
+                                    .store_recreated = store_recreated};
     struct api_kubelet *kubelet = NULL;
     if (c->run_node && api_kubelet_start(s, server, &kc, &kubelet, err) < 0) {
         api_server_stop(server);
@@ -159,6 +163,10 @@ static int serve(const struct api_daemon_config *c, store *s, int sfd, husk_erro
 
 int api_daemon_run(const struct api_daemon_config *config, husk_error *err)
 {
+    /* glibc gives threads that allocate at once arenas of their own, up to 8 per core, each keeping what
+     * was freed in it; with a thread per pod worker and per connection that is most of the daemon's heap.
+     * Its threads mostly wait, so two arenas cost little contention. */
+    mallopt(M_ARENA_MAX, 2);
     if (husk_mkdir_p(config->data_dir, 0700, err) < 0)
         return -1;
     cleanup_close int lock = take_lock(config->data_dir, err);
@@ -168,9 +176,10 @@ int api_daemon_run(const struct api_daemon_config *config, husk_error *err)
     if (sfd < 0)
         return -1;
     store *s = NULL;
-    if (prepare_store(config, &s, err) < 0)
+    bool recreated = false;
+    if (prepare_store(config, &s, &recreated, err) < 0)
         return -1;
-    int r = serve(config, s, sfd, err);
+    int r = serve(config, s, recreated, sfd, err);
     store_close(s);
     if (r == 0)
         log_info("daemon: stopped");

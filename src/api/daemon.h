@@ -6,15 +6,20 @@
 #define HUSK_API_DAEMON_H
 
 #include "base/error.h"
+#include "node/limits.h"
+#include "node/cni.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
 struct api_daemon_config {
+    const struct node_limits *limits; /* NULL: the kubelet's defaults */
     const char *data_dir;
     const char *manifest_dir;  /* static pod manifests */
     const char *cgroup_parent; /* pods' cgroups go under it */
     bool run_node;             /* false: serve the API only and run no pods (--no-node) */
+    bool pod_network;          /* false: pods get their loopback only (--no-pod-network) */
+    struct node_cni_options cni;
     const char *node_name;
     const char *listen_host;
     uint16_t listen_port;

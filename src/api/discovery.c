@@ -2,56 +2,42 @@
  * /livez, /readyz, /api, /api/v1, /apis, /apis/GROUP and /apis/GROUP/VERSION. kubectl asks for aggregated
  * discovery first and falls back to these when the reply is plain application/json. The resource lists
  * come from the objects layer's kind table, so every kind husk decodes is served. */
-#include "api/request.h"
+#include "api/discovery.h"
 #include "api/status.h"
 #include "objects/kind.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-
-/* kubectl's short names, as the upstream API server registers them. */
-static const char *short_name(const char *resource)
-{
-    static const char *const names[][2] = {
-        {"pods", "po"},
-        {"namespaces", "ns"},
-        {"nodes", "no"},
-        {"configmaps", "cm"},
-        {"services", "svc"},
-        {"events", "ev"},
-        {"deployments", "deploy"},
-        {"replicasets", "rs"},
-        {"daemonsets", "ds"},
-        {"statefulsets", "sts"},
-        {"cronjobs", "cj"},
-        {"serviceaccounts", "sa"},
-        {"persistentvolumeclaims", "pvc"},
-        {"persistentvolumes", "pv"},
-        {"endpoints", "ep"},
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(names[i][0], resource) == 0)
-            return names[i][1];
-    return NULL;
-}
 
 static json_t *resource_entry(const struct objects_kind *k)
 {
     char singular[64];
-    size_t i = 0;
-    for (; k->kind[i] != '\0' && i + 1 < sizeof singular; i++)
-        singular[i] = (char)tolower((unsigned char)k->kind[i]);
-    singular[i] = '\0';
-    json_t *e = json_pack("{s:s, s:s, s:b, s:s, s:[sssssss]}", "name", k->resource, "singularName", singular,
-                          "namespaced", k->namespaced, "kind", k->kind, "verbs", "create", "delete", "get",
-                          "list", "patch", "update", "watch");
-    const char *sn = short_name(k->resource);
+    api_discovery_singular(k, singular, sizeof singular);
+    json_t *e = json_pack("{s:s, s:s, s:b, s:s, s:o}", "name", k->resource, "singularName", singular,
+                          "namespaced", k->namespaced, "kind", k->kind, "verbs", api_discovery_verbs());
+    const char *sn = api_discovery_short_name(k->resource);
     if (sn != NULL)
         json_object_set_new(e, "shortNames", json_pack("[s]", sn));
-    if (k->pod_template_path != NULL || strcmp(k->resource, "pods") == 0)
-        json_object_set_new(e, "categories", json_pack("[s]", "all"));
+    json_t *categories = api_discovery_categories(k);
+    if (categories != NULL)
+        json_object_set_new(e, "categories", categories);
     return e;
+}
+
+static json_t *subresource_entry(const struct objects_kind *k, const struct api_subresource *sub)
+{
+    char name[96];
+    snprintf(name, sizeof name, "%s/%s", k->resource, sub->name);
+    json_t *verbs = json_array();
+    for (const char *const *v = sub->verbs; *v != NULL; v++)
+        json_array_append_new(verbs, json_string(*v));
+    json_t *entry =
+        json_pack("{s:s, s:s, s:b, s:s, s:o}", "name", name, "singularName", "", "namespaced", k->namespaced,
+                  "kind", sub->response_kind ? sub->response_kind : k->kind, "verbs", verbs);
+    /* kubectl drain looks for pods/eviction with its group and version (CheckEvictionSupport). */
+    if (sub->group != NULL)
+        json_object_update_new(entry, json_pack("{s:s, s:s}", "group", sub->group, "version", sub->version));
+    return entry;
 }
 
 static json_t *resource_list(const char *group, const char *version)
@@ -64,11 +50,10 @@ static json_t *resource_list(const char *group, const char *version)
         if (strcmp(k->group, group) != 0 || strcmp(k->version, version) != 0)
             continue;
         json_array_append_new(resources, resource_entry(k));
-        char sub[96];
-        snprintf(sub, sizeof sub, "%s/status", k->resource);
-        json_array_append_new(resources, json_pack("{s:s, s:s, s:b, s:s, s:[sss]}", "name", sub,
-                                                   "singularName", "", "namespaced", k->namespaced, "kind",
-                                                   k->kind, "verbs", "get", "patch", "update"));
+        struct api_subresource subs[8];
+        size_t n = api_discovery_subresources(k, subs, sizeof subs / sizeof *subs);
+        for (size_t j = 0; j < n; j++)
+            json_array_append_new(resources, subresource_entry(k, &subs[j]));
     }
     if (json_array_size(resources) == 0) {
         json_decref(resources);
@@ -129,6 +114,12 @@ static json_t *version_info(void)
                      "platform", "linux/amd64");
 }
 
+static bool accepts_json(const char *accept)
+{
+    return accept == NULL || accept[0] == '\0' || strstr(accept, "application/json") != NULL ||
+           strstr(accept, "*/*") != NULL;
+}
+
 static void reply_text(struct api_response *resp, const char *text)
 {
     resp->code = 200;
@@ -140,7 +131,6 @@ static void reply_text(struct api_response *resp, const char *text)
 bool api_discovery_handle(const struct api_request *req, const char *const *seg, int n,
                           struct api_response *resp)
 {
-    (void)req;
     if (n == 1 &&
         (strcmp(seg[0], "healthz") == 0 || strcmp(seg[0], "livez") == 0 || strcmp(seg[0], "readyz") == 0)) {
         reply_text(resp, "ok");
@@ -148,6 +138,15 @@ bool api_discovery_handle(const struct api_request *req, const char *const *seg,
     }
     if (n == 1 && strcmp(seg[0], "version") == 0) {
         api_reply(resp, 200, version_info());
+        return true;
+    }
+    const char *aggregated = api_discovery_wanted(api_request_header(req, "Accept"));
+    if (n == 1 && (strcmp(seg[0], "api") == 0 || strcmp(seg[0], "apis") == 0) && aggregated != NULL) {
+        api_reply(resp, 200, api_discovery_aggregated(strcmp(seg[0], "api") == 0, aggregated));
+        resp->content_type =
+            strcmp(aggregated, "v2") == 0
+                ? "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+                : "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList";
         return true;
     }
     json_t *doc = NULL;
@@ -162,7 +161,14 @@ bool api_discovery_handle(const struct api_request *req, const char *const *seg,
         doc = find_group(seg[1]);
     else if (n == 3 && strcmp(seg[0], "apis") == 0)
         doc = resource_list(seg[1], seg[2]);
-    else if (n >= 2 && strcmp(seg[0], "openapi") == 0)
+    else if (n == 2 && strcmp(seg[0], "openapi") == 0 && strcmp(seg[1], "v2") == 0 &&
+             !accepts_json(api_request_header(req, "Accept"))) {
+        /* kubectl asks for the protobuf form only, and goes on without the document when refused. */
+        api_reply_status(
+            resp, api_status_failure(406, "NotAcceptable",
+                                     "only the following media types are accepted: application/json", NULL));
+        return true;
+    } else if (n >= 2 && strcmp(seg[0], "openapi") == 0)
         doc = api_openapi_document(seg, n);
     else
         return false;

@@ -2,6 +2,7 @@
  * node agent's hooks run on its pod workers' threads and write through the store, which is thread-safe. */
 #include "api/kubelet_internal.h"
 
+#include "api/node.h"
 #include "api/resource.h"
 #include "base/log.h"
 #include "image/image.h"
@@ -101,12 +102,17 @@ static json_t *new_event(struct api_kubelet *k, const json_t *pod, const char *t
                   objects_meta_namespace(pod), "name", objects_meta_name(pod), "uid", api_kubelet_uid(pod));
     if (field_path != NULL)
         json_object_set_new(involved, "fieldPath", json_string(field_path));
-    return json_pack("{s:s,s:s,s:{s:s,s:s},s:o,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:s,s:i,s:s,s:s}", "apiVersion",
-                     "v1", "kind", "Event", "metadata", "name", name, "namespace",
-                     objects_meta_namespace(pod), "involvedObject", involved, "reason", reason, "message",
-                     message, "type", type, "source", "component", "kubelet", "host", k->node_name,
-                     "firstTimestamp", now, "lastTimestamp", now, "count", 1, "reportingComponent", "kubelet",
-                     "reportingInstance", k->node_name);
+    /* Scheduled is the scheduler's event (husk binds in its place): source default-scheduler, no host. */
+    bool scheduler = strcmp(reason, "Scheduled") == 0;
+    json_t *source = scheduler ? json_pack("{s:s}", "component", "default-scheduler")
+                               : json_pack("{s:s,s:s}", "component", "kubelet", "host", k->node_name);
+    char instance[300];
+    snprintf(instance, sizeof instance, "%s%s", scheduler ? "default-scheduler-" : "", k->node_name);
+    return json_pack("{s:s,s:s,s:{s:s,s:s},s:o,s:s,s:s,s:s,s:o,s:s,s:s,s:i,s:s,s:s}", "apiVersion", "v1",
+                     "kind", "Event", "metadata", "name", name, "namespace", objects_meta_namespace(pod),
+                     "involvedObject", involved, "reason", reason, "message", message, "type", type, "source",
+                     source, "firstTimestamp", now, "lastTimestamp", now, "count", 1, "reportingComponent",
+                     scheduler ? "default-scheduler" : "kubelet", "reportingInstance", instance);
 }
 
 /* An event of the pod; a repeat of the same one counts up, as the kubelet's event recorder does. */
@@ -204,11 +210,44 @@ const struct node_agent_hooks api_kubelet_hooks_template = {
     .lookup = on_lookup,
 };
 
+/* The eviction manager's node conditions and events, on this node's Node. */
+static void on_node_conditions(void *data, bool memory_pressure, bool disk_pressure)
+{
+    struct api_kubelet *k = data;
+    husk_error err = {0};
+    if (api_node_set_pressure(k->store, k->node_name, memory_pressure, disk_pressure, &err) < 0)
+        log_warn("kubelet: reporting node pressure: %s", err.message);
+    api_server_changed(k->server);
+}
+
+static void on_node_event(void *data, const char *type, const char *reason, const char *message)
+{
+    struct api_kubelet *k = data;
+    husk_error err = {0};
+    if (api_node_event(k->store, k->node_name, type, reason, message, &err) < 0)
+        log_warn("kubelet: node event %s: %s", reason, err.message);
+    api_server_changed(k->server);
+}
+
+/* A daemon killed in a pull or an unpack leaves its temp files; they were never used (see store.h). */
+static void sweep_image_temp(struct image_store *images)
+{
+    size_t removed = 0;
+    husk_error err = {0};
+    if (image_store_sweep_temp(images, &removed, &err) < 0)
+        log_warn("kubelet: removing what interrupted pulls left: %s", err.message);
+    else if (removed > 0)
+        log_info("kubelet: removed %zu partial downloads and unpacks that an interrupted pull left", removed);
+}
+
 static int start_agent(struct api_kubelet *k, const struct api_kubelet_config *c, husk_error *err)
 {
-    if (image_store_open(c->data_dir, &k->images, err) < 0)
+    if (image_store_open(c->data_dir, &k->images, err) < 0 ||
+        (c->cni != NULL && node_cni_open(c->cni, &k->cni, err) < 0))
         return -1;
+    sweep_image_temp(k->images);
     struct node_agent_config ac = {
+        .cni = k->cni,
         .data_dir = c->data_dir,
         .node_name = k->node_name,
         .host_ip = k->host_ip,
@@ -217,10 +256,18 @@ static int start_agent(struct api_kubelet *k, const struct api_kubelet_config *c
         .hooks = api_kubelet_hooks_template,
     };
     ac.hooks.data = k;
+    if (c->limits != NULL)
+        ac.limits = *c->limits;
+    else
+        node_limits_default(&ac.limits);
     if (node_agent_new(&ac, &k->agent, err) < 0)
         return -1;
     struct node_static_pods_hooks hooks = {.changed = api_kubelet_mirrors_changed, .data = k};
     if (node_static_pods_start(k->agent, c->manifest_dir, k->node_name, &hooks, &k->statics, err) < 0)
+        return -1;
+    struct node_eviction_hooks eviction_hooks = {
+        .node_conditions = on_node_conditions, .node_event = on_node_event, .data = k};
+    if (node_eviction_manager_start(k->agent, &eviction_hooks, &k->eviction, err) < 0)
         return -1;
     if (pthread_create(&k->thread, NULL, api_kubelet_main, k) != 0) {
         k->thread = 0;
@@ -242,6 +289,7 @@ int api_kubelet_start(store *s, api_server *server, const struct api_kubelet_con
     k->synced = json_object();
     k->events = json_object();
     k->statuses = json_object();
+    k->restore_pods = config->store_recreated;
     pthread_mutex_init(&k->lock, NULL);
     if (k->node_name == NULL || k->host_ip == NULL || start_agent(k, config, err) < 0) {
         api_kubelet_stop(k);
@@ -263,7 +311,9 @@ void api_kubelet_stop(struct api_kubelet *k)
         pthread_join(k->thread, NULL);
     }
     node_static_pods_stop(k->statics);
+    node_eviction_manager_stop(k->eviction);
     node_agent_free(k->agent);
+    node_cni_free(k->cni);
     image_store_close(k->images);
     json_decref(k->synced);
     json_decref(k->events);

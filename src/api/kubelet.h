@@ -8,12 +8,16 @@
 #include "api/server.h"
 #include "api/store.h"
 #include "base/error.h"
+#include "node/limits.h"
 
 struct api_kubelet_config {
+    const struct node_limits *limits; /* log rotation, pod PID limit, eviction; NULL: the defaults */
     const char *data_dir;
     const char *manifest_dir;
     const char *node_name;
-    const char *cgroup_parent; /* NULL: "husk" */
+    const char *cgroup_parent;          /* NULL: "husk" */
+    const struct node_cni_options *cni; /* NULL: no pod network */
+    bool store_recreated; /* the store was damaged and made afresh: the node's pods go back into it */
 };
 
 struct api_kubelet;

@@ -6,6 +6,7 @@
 #include "api/kubelet.h"
 #include "image/image.h"
 #include "node/agent.h"
+#include "node/eviction_manager.h"
 #include "node/static_pods.h"
 
 #include <jansson.h>
@@ -22,13 +23,18 @@ struct api_kubelet {
     char *node_name, *host_ip;
     struct image_store *images;
     struct node_agent *agent;
+    struct node_cni *cni;
     struct node_static_pods *statics;
+    struct node_eviction_manager *eviction;
+    bool parked; /* under lock: an unscheduled pod waits for the Node to take it (kubelet_schedule.c) */
     pthread_t thread;
     pthread_mutex_t lock; /* guards the maps below */
     json_t *synced;       /* uid -> the pod as last handed to the agent */
     json_t *events;       /* "uid/reason/field/message" -> event name, for counting repeats */
     json_t *statuses;     /* uid -> last status, for mirrors created after it */
     bool stop;
+    bool restore_pods; /* the first reconcile puts the pods the node runs back into a recreated store */
+    int64_t retry_at;  /* CLOCK_MONOTONIC seconds: when to hand pods the agent refused over again; 0: none */
 };
 
 const char *api_kubelet_annotation(const json_t *pod, const char *key);
@@ -38,6 +44,11 @@ void api_kubelet_forget(struct api_kubelet *k, const char *uid);
 
 /* kubelet.c: the hooks the node agent calls. */
 extern const struct node_agent_hooks api_kubelet_hooks_template;
+
+/* kubelet_schedule.c: whether the Node takes the unbound pod (else it is marked Unschedulable); the parked
+ * pods are looked at again after a change. */
+bool api_kubelet_schedulable(struct api_kubelet *k, json_t *pod);
+void api_kubelet_retry_unschedulable(struct api_kubelet *k);
 
 /* kubelet_sync.c */
 void *api_kubelet_main(void *arg);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* The parts of a pod the agent acts on; a status write does not change them. */
 static json_t *desired_part(const json_t *pod)
@@ -85,6 +86,15 @@ static void handle_mirror_deleted(struct api_kubelet *k, json_t *pod)
     json_decref(list);
 }
 
+#define RETRY_SECONDS 10
+
+static int64_t monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
 static void handle_pod(struct api_kubelet *k, const char *type, json_t *pod)
 {
     const char *node = objects_get_string(objects_pod_spec(pod), "nodeName");
@@ -102,7 +112,8 @@ static void handle_pod(struct api_kubelet *k, const char *type, json_t *pod)
         return;
     }
     if (node == NULL || node[0] == '\0') {
-        bind_pod(k, pod);
+        if (api_kubelet_schedulable(k, pod))
+            bind_pod(k, pod);
         return;
     }
     if (strcmp(node, k->node_name) != 0 || !changed_since_sync(k, pod))
@@ -118,8 +129,35 @@ static void handle_pod(struct api_kubelet *k, const char *type, json_t *pod)
         }
         return;
     }
-    if (node_agent_sync_pod(k->agent, pod, &err) < 0)
-        log_warn("pod %s/%s: %s", objects_meta_namespace(pod), objects_meta_name(pod), err.message);
+    if (node_agent_sync_pod(k->agent, pod, &err) < 0) {
+        /* Out of a resource for now (threads, inotify instances, memory): try again in a while, rather
+         * than leave the pod Pending for good. */
+        log_warn("pod %s/%s: %s; retrying in %d s", objects_meta_namespace(pod), objects_meta_name(pod),
+                 err.message, RETRY_SECONDS);
+        api_kubelet_forget(k, uid);
+        k->retry_at = monotonic_seconds() + RETRY_SECONDS;
+    }
+}
+
+/* A pod the node runs, written back into a store that was damaged and recreated (store_recover.c): the
+ * node's record is the last acknowledged version of it, with its uid, so the worker keeps running it. */
+static void restore_pod(struct api_kubelet *k, json_t *pod)
+{
+    json_t *copy = json_deep_copy(pod);
+    json_object_del(objects_get_object(copy, "metadata"), "resourceVersion");
+    pthread_mutex_lock(&k->lock);
+    json_t *status = json_object_get(k->statuses, api_kubelet_uid(pod));
+    if (status != NULL)
+        json_object_set(copy, "status", status);
+    pthread_mutex_unlock(&k->lock);
+    struct store_key key = {"pods", objects_meta_namespace(pod), objects_meta_name(pod)};
+    husk_error err = {0};
+    if (store_create(k->store, &key, copy, &err) < 0)
+        log_warn("restoring pod %s/%s into the recreated store: %s", key.ns, key.name, err.message);
+    else
+        log_warn("pod %s/%s restored into the recreated store from the node's record", key.ns, key.name);
+    json_decref(copy);
+    api_server_changed(k->server);
 }
 
 /* Everything at once, at start and when the change log no longer reaches back: runs what is bound here,
@@ -145,15 +183,20 @@ static int64_t reconcile_all(struct api_kubelet *k)
         handle_pod(k, "ADDED", pod);
     }
     json_t *running = node_agent_pods(k->agent);
+    bool restore = k->restore_pods;
+    k->restore_pods = false;
     json_array_foreach(running, i, pod)
     {
-        if (!api_kubelet_is_static(pod) && json_object_get(known, api_kubelet_uid(pod)) == NULL) {
+        if (restore && !api_kubelet_is_static(pod) && json_object_get(known, api_kubelet_uid(pod)) == NULL) {
+            restore_pod(k, pod);
+        } else if (!api_kubelet_is_static(pod) && json_object_get(known, api_kubelet_uid(pod)) == NULL) {
             log_info("pod %s/%s was deleted while husk was down; stopping it", objects_meta_namespace(pod),
                      objects_meta_name(pod));
             node_agent_kill_pod(k->agent, api_kubelet_uid(pod), grace_of(pod));
         }
     }
     json_decref(running);
+    node_agent_remove_orphans(k->agent, known);
     json_decref(known);
     json_decref(items);
     return rv;
@@ -174,8 +217,10 @@ void *api_kubelet_main(void *arg)
     json_t *statics = node_static_pods_list(k->statics);
     api_kubelet_mirrors_changed(k, statics);
     json_decref(statics);
+    uint64_t seen = 0; /* 0: the first pass reads the changes since the reconcile at once */
     while (!stopping(k)) {
-        api_server_wait_change(k->server, 1000);
+        api_server_wait_change_since(k->server, seen, 1000);
+        seen = api_server_change_count(k->server);
         json_t *events = NULL;
         husk_error err = {0};
         if (store_changes(k->store, "pods", NULL, rv, 500, &events, &err) < 0) {
@@ -195,6 +240,11 @@ void *api_kubelet_main(void *arg)
                 rv = event_rv;
         }
         json_decref(events);
+        api_kubelet_retry_unschedulable(k);
+        if (k->retry_at != 0 && monotonic_seconds() >= k->retry_at) {
+            k->retry_at = 0;
+            rv = reconcile_all(k);
+        }
     }
     return NULL;
 }

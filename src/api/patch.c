@@ -25,8 +25,9 @@ json_t *api_merge_patch(const json_t *target, const json_t *patch)
 }
 
 /* The merge key of the lists strategic merge patches merge by element rather than replace (the
- * patchMergeKey tags of k8s.io/api's core types); lists not named here are replaced, as in a merge patch. */
-static const char *merge_key(const char *field)
+ * patchMergeKey tags of k8s.io/api's core types); lists not named here are replaced, as in a merge patch.
+ * OpenAPI publishes the same keys (x-kubernetes-patch-merge-key), so kubectl computes its patches alike. */
+const char *api_patch_merge_key(const char *field)
 {
     static const char *const keys[][2] = {
         {"containers", "name"},
@@ -97,7 +98,7 @@ static json_t *strategic_object(const json_t *target, const json_t *patch)
         if (field[0] == '$')
             continue; /* $setElementOrder/..., $retainKeys, $patch: ordering and pruning hints */
         json_t *cur = json_object_get(result, field);
-        const char *key = merge_key(field);
+        const char *key = api_patch_merge_key(field);
         if (json_is_null(value))
             json_object_del(result, field);
         else if (key != NULL && json_is_array(value) && json_is_array(cur))

@@ -16,6 +16,10 @@ json_t *api_merge_patch(const json_t *target, const json_t *patch);
  * skipped. Other lists are replaced. Returns a new reference; target is not changed. */
 json_t *api_strategic_merge_patch(const json_t *target, const json_t *patch);
 
+/* The key by which a strategic merge patch merges the elements of a list field ("containers": "name");
+ * NULL when the list is replaced whole. */
+const char *api_patch_merge_key(const char *field);
+
 /* Applies the operations in order to a copy of target; on failure returns -1 naming the operation. */
 int api_json_patch(const json_t *target, const json_t *ops, json_t **ret_doc, husk_error *err);
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct log_reader {
     api_server *server;
@@ -19,6 +20,8 @@ struct log_reader {
     bool follow, timestamps;
     char ns[256], name[256], container[256];
     int64_t restart; /* the instance being followed */
+    char path[4096]; /* the live log file, reopened when rotation renames it */
+    long end;        /* without follow: where the file ended when the request came (-1: follow) */
     char line[65536];
     size_t line_len;
 };
@@ -94,6 +97,22 @@ static bool still_running(struct log_reader *r)
     return running;
 }
 
+/* The supervisor rotates a log by renaming it and writing on in a new file of the same name: once the
+ * old one is read to its end, follow the new one (as the kubelet's reader does on a rename). */
+static bool reopen_if_rotated(struct log_reader *r)
+{
+    struct stat now, open;
+    if (stat(r->path, &now) < 0 || fstat(fileno(r->file), &open) < 0 ||
+        (now.st_ino == open.st_ino && now.st_dev == open.st_dev))
+        return false;
+    FILE *f = fopen(r->path, "re");
+    if (f == NULL)
+        return false;
+    fclose(r->file);
+    r->file = f;
+    return true;
+}
+
 static ssize_t follow_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void)pos;
@@ -103,7 +122,8 @@ static ssize_t follow_read(void *cls, uint64_t pos, char *buf, size_t max)
         size_t len = 0;
         FILE *out = open_memstream(&data, &len);
         int ch;
-        while (out != NULL && len < max / 2 && (ch = fgetc(r->file)) != EOF) {
+        while (out != NULL && len < max / 2 && (r->end < 0 || ftell(r->file) < r->end) &&
+               (ch = fgetc(r->file)) != EOF) {
             if (ch != '\n') {
                 if (r->line_len + 1 < sizeof r->line)
                     r->line[r->line_len++] = (char)ch;
@@ -124,6 +144,8 @@ static ssize_t follow_read(void *cls, uint64_t pos, char *buf, size_t max)
             return (ssize_t)n;
         }
         free(data);
+        if (r->follow && reopen_if_rotated(r))
+            continue;
         if (!r->follow || !still_running(r))
             return MHD_CONTENT_READER_END_OF_STREAM;
         if (!api_server_wait_change(r->server, 250))
@@ -141,11 +163,11 @@ static void reader_free(void *cls)
 
 /* Moves f to where its last `lines` lines begin (a negative count: all of it), reading backwards in
  * blocks. The newline that ends the last line does not start a line of its own. */
-static void seek_tail(FILE *f, long lines)
+static void seek_tail(FILE *f, long lines, long size)
 {
-    if (lines < 0 || fseek(f, 0, SEEK_END) < 0)
+    if (lines < 0 || fseek(f, size, SEEK_SET) < 0)
         return;
-    long size = ftell(f), end = size, seen = 0;
+    long end = size, seen = 0;
     if (lines == 0)
         return; /* at the end: nothing */
     char block[65536];
@@ -218,7 +240,14 @@ void api_pod_log(const struct api_request *req, const struct api_target *t, stru
         snprintf(r->name, sizeof r->name, "%s", t->name);
         snprintf(r->container, sizeof r->container, "%s", container);
         const char *tail = api_request_arg(req, "tailLines");
-        seek_tail(r->file, tail ? strtol(tail, NULL, 10) : -1);
+        snprintf(r->path, sizeof r->path, "%s", path);
+        /* The file as it is now: a container writing fast would otherwise keep a plain read going for as
+         * long as it writes, and --tail count lines that came after the request. */
+        fseek(r->file, 0, SEEK_END);
+        long size = ftell(r->file);
+        r->end = r->follow ? -1 : size;
+        rewind(r->file);
+        seek_tail(r->file, tail ? strtol(tail, NULL, 10) : -1, size);
         resp->code = 200;
         resp->raw =
             MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, follow_read, r, reader_free);

@@ -19,7 +19,9 @@ enum pb_kind {
     PB_STRING_MAP,
     PB_BYTES_MAP,
     PB_STRINGS,
-    PB_TIME
+    PB_TIME,
+    PB_MESSAGES, /* a repeated message: a JSON array of objects */
+    PB_INT_PTR   /* a pointer integer (*int32): zero is a value, not absence */
 };
 
 struct pb_field {
@@ -33,6 +35,12 @@ struct reader {
     const unsigned char *p, *end;
 };
 
+static const struct pb_field owner_reference[] = {
+    {"kind", NULL, 1, PB_STRING},     {"name", NULL, 3, PB_STRING},
+    {"uid", NULL, 4, PB_STRING},      {"apiVersion", NULL, 5, PB_STRING},
+    {"controller", NULL, 6, PB_BOOL}, {"blockOwnerDeletion", NULL, 7, PB_BOOL},
+    {NULL, NULL, 0, PB_STRING},
+};
 static const struct pb_field object_meta[] = {
     {"name", NULL, 1, PB_STRING},
     {"generateName", NULL, 2, PB_STRING},
@@ -43,6 +51,7 @@ static const struct pb_field object_meta[] = {
     {"creationTimestamp", NULL, 8, PB_TIME},
     {"labels", NULL, 11, PB_STRING_MAP},
     {"annotations", NULL, 12, PB_STRING_MAP},
+    {"ownerReferences", owner_reference, 13, PB_MESSAGES},
     {"finalizers", NULL, 14, PB_STRINGS},
     {NULL, NULL, 0, PB_STRING},
 };
@@ -66,6 +75,94 @@ static const struct pb_field secret_fields[] = {
     {"metadata", object_meta, 1, PB_MESSAGE}, {"data", NULL, 2, PB_BYTES_MAP}, {"type", NULL, 3, PB_STRING},
     {"stringData", NULL, 4, PB_STRING_MAP},   {"immutable", NULL, 5, PB_BOOL}, {NULL, NULL, 0, PB_STRING},
 };
+
+/* The workload kinds kubectl's typed `create deployment|job|cronjob` send (k8s.io/api apps/v1, batch/v1 and
+ * core/v1 generated.proto): the fields those commands set, and the common ones around them. Fields not
+ * listed are skipped, so only what is listed here may be sent this way. */
+#define PB_END                                                                                               \
+    {                                                                                                        \
+        NULL, NULL, 0, PB_STRING                                                                             \
+    }
+static const struct pb_field label_selector_requirement[] = {
+    {"key", NULL, 1, PB_STRING}, {"operator", NULL, 2, PB_STRING}, {"values", NULL, 3, PB_STRINGS}, PB_END};
+static const struct pb_field label_selector[] = {
+    {"matchLabels", NULL, 1, PB_STRING_MAP},
+    {"matchExpressions", label_selector_requirement, 2, PB_MESSAGES},
+    PB_END};
+static const struct pb_field container_port[] = {
+    {"name", NULL, 1, PB_STRING},     {"hostPort", NULL, 2, PB_INT64}, {"containerPort", NULL, 3, PB_INT64},
+    {"protocol", NULL, 4, PB_STRING}, {"hostIP", NULL, 5, PB_STRING},  PB_END};
+static const struct pb_field env_var[] = {
+    {"name", NULL, 1, PB_STRING}, {"value", NULL, 2, PB_STRING}, PB_END};
+static const struct pb_field container[] = {
+    {"name", NULL, 1, PB_STRING},
+    {"image", NULL, 2, PB_STRING},
+    {"command", NULL, 3, PB_STRINGS},
+    {"args", NULL, 4, PB_STRINGS},
+    {"workingDir", NULL, 5, PB_STRING},
+    {"ports", container_port, 6, PB_MESSAGES},
+    {"env", env_var, 7, PB_MESSAGES},
+    {"terminationMessagePath", NULL, 13, PB_STRING},
+    {"imagePullPolicy", NULL, 14, PB_STRING},
+    {"terminationMessagePolicy", NULL, 20, PB_STRING},
+    PB_END,
+};
+static const struct pb_field pod_spec[] = {
+    {"containers", container, 2, PB_MESSAGES},
+    {"restartPolicy", NULL, 3, PB_STRING},
+    {"terminationGracePeriodSeconds", NULL, 4, PB_INT_PTR},
+    {"activeDeadlineSeconds", NULL, 5, PB_INT_PTR},
+    {"dnsPolicy", NULL, 6, PB_STRING},
+    {"nodeSelector", NULL, 7, PB_STRING_MAP},
+    {"serviceAccountName", NULL, 8, PB_STRING},
+    {"nodeName", NULL, 10, PB_STRING},
+    {"schedulerName", NULL, 19, PB_STRING},
+    {"initContainers", container, 20, PB_MESSAGES},
+    {"enableServiceLinks", NULL, 30, PB_BOOL},
+    PB_END,
+};
+static const struct pb_field pod_template_spec[] = {
+    {"metadata", object_meta, 1, PB_MESSAGE}, {"spec", pod_spec, 2, PB_MESSAGE}, PB_END};
+static const struct pb_field deployment_spec[] = {
+    {"replicas", NULL, 1, PB_INT_PTR},
+    {"selector", label_selector, 2, PB_MESSAGE},
+    {"template", pod_template_spec, 3, PB_MESSAGE},
+    {"minReadySeconds", NULL, 5, PB_INT64},
+    {"revisionHistoryLimit", NULL, 6, PB_INT_PTR},
+    {"progressDeadlineSeconds", NULL, 9, PB_INT_PTR},
+    PB_END,
+};
+static const struct pb_field deployment_fields[] = {
+    {"metadata", object_meta, 1, PB_MESSAGE}, {"spec", deployment_spec, 2, PB_MESSAGE}, PB_END};
+static const struct pb_field job_spec[] = {
+    {"parallelism", NULL, 1, PB_INT_PTR},
+    {"completions", NULL, 2, PB_INT_PTR},
+    {"activeDeadlineSeconds", NULL, 3, PB_INT_PTR},
+    {"selector", label_selector, 4, PB_MESSAGE},
+    {"template", pod_template_spec, 6, PB_MESSAGE},
+    {"backoffLimit", NULL, 7, PB_INT_PTR},
+    {"ttlSecondsAfterFinished", NULL, 8, PB_INT_PTR},
+    {"completionMode", NULL, 9, PB_STRING},
+    {"manualSelector", NULL, 5, PB_BOOL},
+    {"podReplacementPolicy", NULL, 14, PB_STRING},
+    PB_END,
+};
+static const struct pb_field job_fields[] = {
+    {"metadata", object_meta, 1, PB_MESSAGE}, {"spec", job_spec, 2, PB_MESSAGE}, PB_END};
+static const struct pb_field job_template_spec[] = {
+    {"metadata", object_meta, 1, PB_MESSAGE}, {"spec", job_spec, 2, PB_MESSAGE}, PB_END};
+static const struct pb_field cron_job_spec[] = {
+    {"schedule", NULL, 1, PB_STRING},
+    {"startingDeadlineSeconds", NULL, 2, PB_INT_PTR},
+    {"concurrencyPolicy", NULL, 3, PB_STRING},
+    {"jobTemplate", job_template_spec, 5, PB_MESSAGE},
+    {"successfulJobsHistoryLimit", NULL, 6, PB_INT_PTR},
+    {"failedJobsHistoryLimit", NULL, 7, PB_INT_PTR},
+    {"timeZone", NULL, 8, PB_STRING},
+    PB_END,
+};
+static const struct pb_field cron_job_fields[] = {
+    {"metadata", object_meta, 1, PB_MESSAGE}, {"spec", cron_job_spec, 2, PB_MESSAGE}, PB_END};
 
 static int read_varint(struct reader *r, uint64_t *ret)
 {
@@ -157,6 +254,8 @@ static json_t *read_time(struct reader *m)
     while (m->p < m->end)
         if (read_field(m, &number, &wire, &v, &payload) == 0 && number == 1 && wire == 0)
             seconds = v;
+    if (seconds == 0) /* Go writes the zero Time too; JSON has null for it (templates' creationTimestamp) */
+        return json_null();
     time_t t = (time_t)seconds;
     struct tm tm;
     char buf[32];
@@ -186,7 +285,9 @@ static int decode_value(const struct pb_field *f, unsigned wire, uint64_t v, str
     case PB_BOOL:
         return wire == 0 ? json_object_set_new(out, f->name, json_boolean(v != 0)) : -1;
     case PB_INT64:
-        return wire == 0 ? json_object_set_new(out, f->name, json_integer((json_int_t)v)) : -1;
+    case PB_INT_PTR:
+        /* int32 fields carry negative values as 64-bit two's complement varints. */
+        return wire == 0 ? json_object_set_new(out, f->name, json_integer((json_int_t)(int64_t)v)) : -1;
     case PB_TIME:
         return wire == 2 ? json_object_set_new(out, f->name, read_time(payload)) : -1;
     case PB_STRINGS:
@@ -203,6 +304,15 @@ static int decode_value(const struct pb_field *f, unsigned wire, uint64_t v, str
         if (!json_is_object(cur))
             json_object_set_new(out, f->name, cur = json_object());
         return read_map_entry(payload, f->kind == PB_BYTES_MAP, cur);
+    case PB_MESSAGES: {
+        if (wire != 2)
+            return -1;
+        if (!json_is_array(cur))
+            json_object_set_new(out, f->name, cur = json_array());
+        json_t *item = json_object();
+        json_array_append_new(cur, item);
+        return decode_message(payload, f->fields, item, depth + 1);
+    }
     case PB_MESSAGE:
         if (wire != 2)
             return -1;
@@ -213,7 +323,30 @@ static int decode_value(const struct pb_field *f, unsigned wire, uint64_t v, str
     return -1;
 }
 
-/* Fields not in the table are skipped, as a protobuf reader skips unknown fields. */
+/* Whether a field holds only its zero value: Go's generated marshallers write every non-pointer field (empty
+ * strings, false, 0, and nested structs whose own fields are all zero), so such a field says nothing. A
+ * payload that does not read as such a message (a non-empty string) is not zero. */
+static bool zero_valued(unsigned wire, uint64_t v, const struct reader *payload, int depth)
+{
+    if (wire == 0)
+        return v == 0;
+    if (wire != 2 || depth > 8)
+        return false;
+    struct reader m = *payload;
+    while (m.p < m.end) {
+        unsigned number, inner_wire;
+        uint64_t inner_v = 0;
+        struct reader inner = {0};
+        if (read_field(&m, &number, &inner_wire, &inner_v, &inner) < 0 || number == 0 ||
+            !zero_valued(inner_wire, inner_v, &inner, depth + 1))
+            return false;
+    }
+    return true;
+}
+
+/* A field not in the table may only hold its zero value: anything else is refused (EPROTO) rather than
+ * dropped, so a body with fields husk does not read from protobuf (kubectl create job --from=cronjob/X of
+ * a rich template) fails instead of losing them. */
 static int decode_message(struct reader *r, const struct pb_field *fields, json_t *out, int depth)
 {
     if (depth > 8)
@@ -224,9 +357,17 @@ static int decode_message(struct reader *r, const struct pb_field *fields, json_
         struct reader payload = {0};
         if (read_field(r, &number, &wire, &v, &payload) < 0)
             return -1;
-        for (const struct pb_field *f = fields; f->name != NULL; f++)
-            if (f->number == number && decode_value(f, wire, v, &payload, out, depth) < 0)
-                return -1;
+        bool known = false;
+        for (const struct pb_field *f = fields; f->name != NULL; f++) {
+            if (f->number != number)
+                continue;
+            known = true;
+            int rc = decode_value(f, wire, v, &payload, out, depth);
+            if (rc < 0)
+                return rc;
+        }
+        if (!known && !zero_valued(wire, v, &payload, 0))
+            return -2;
     }
     return 0;
 }
@@ -275,6 +416,12 @@ int api_protobuf_decode(const unsigned char *data, size_t len, json_t **ret_obje
                  : strcmp(kind, "ConfigMap") == 0 ? config_map_fields
                  : strcmp(kind, "Secret") == 0    ? secret_fields
                                                   : NULL;
+    else if (rc == 0 && strcmp(api_version, "apps/v1") == 0 && strcmp(kind, "Deployment") == 0)
+        fields = deployment_fields;
+    else if (rc == 0 && strcmp(api_version, "batch/v1") == 0)
+        fields = strcmp(kind, "Job") == 0       ? job_fields
+                 : strcmp(kind, "CronJob") == 0 ? cron_job_fields
+                                                : NULL;
     json_t *obj = NULL;
     if (rc < 0) {
         husk_error_set(err, EINVAL, "the protobuf envelope cannot be decoded");
@@ -284,10 +431,13 @@ int api_protobuf_decode(const unsigned char *data, size_t len, json_t **ret_obje
         rc = -1;
     } else {
         obj = json_pack("{s:s, s:s}", "apiVersion", api_version, "kind", kind);
-        if (decode_message(&raw, fields, obj, 0) < 0) {
+        rc = decode_message(&raw, fields, obj, 0);
+        if (rc == -2)
+            husk_error_set(err, ENOTSUP,
+                           "the protobuf %s has fields husk does not read from protobuf; send it as JSON",
+                           kind);
+        else if (rc < 0)
             husk_error_set(err, EINVAL, "the protobuf %s cannot be decoded", kind);
-            rc = -1;
-        }
     }
     free(api_version);
     free(kind);

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 /* Which listener a request came in on: the TLS one demands the token. */
@@ -28,7 +29,12 @@ struct api_server {
     struct api_listener unix_listener, tls_listener;
     pthread_mutex_t lock; /* guards stopping, and is the mutex of `changed` */
     pthread_cond_t changed;
+    uint64_t change_count; /* api_server_changed() calls so far; guarded by lock */
     bool stopping;
+    int streams;                         /* upgraded connections being served (stream.c); guarded by lock */
+    int stream_fds[API_MAX_CONNECTIONS]; /* their sockets, 0 in free slots; guarded by lock */
+    atomic_size_t buffered_bytes;        /* request bodies being received, over all connections */
+    struct api_header_deadline *header_deadline;
 };
 
 struct api_request {
@@ -44,6 +50,7 @@ struct api_response {
     unsigned code;
     json_t *body;             /* JSON reply, or */
     struct MHD_Response *raw; /* a ready response (watch streams) */
+    const char *content_type; /* of body: NULL for application/json; a static string */
     char warning[2048];       /* the Warning header (299 - "...", 299 - "..."), empty for none */
 };
 
@@ -60,6 +67,12 @@ const char *api_request_header(const struct api_request *req, const char *name);
 void api_reply(struct api_response *resp, unsigned code, json_t *body);
 /* Replies with a Status object, taking its code from the Status. */
 void api_reply_status(struct api_response *resp, json_t *status);
+
+/* Upgraded connections (exec, attach, port-forward) count themselves in and out, so that stopping the
+ * server waits for them; they end once api_server_stopping() says so. */
+void api_server_stream_begin(api_server *server, int fd);
+void api_server_stream_end(api_server *server, int fd);
+bool api_server_stopping(api_server *server);
 
 /* Routing (router.c), discovery (discovery.c), resources (resource.c), watch (watch.c). */
 void api_route(const struct api_request *req, struct api_response *resp);

@@ -10,6 +10,7 @@
 #include "api/resource.h"
 #include "api/selector.h"
 #include "api/status.h"
+#include "api/stream.h"
 #include "api/table.h"
 
 #include <errno.h>
@@ -118,6 +119,20 @@ static long grace_period(const struct api_request *req, const json_t *options)
     return json_is_integer(g) ? (long)json_integer_value(g) : -1;
 }
 
+bool api_request_dry_run(const struct api_request *req)
+{
+    const char *dry_run = api_request_arg(req, "dryRun");
+    if (dry_run != NULL && dry_run[0] != '\0')
+        return true;
+    if (strcmp(req->method, "DELETE") != 0 || req->body_len == 0)
+        return false;
+    /* kubectl delete sends it in the DeleteOptions body: "dryRun": ["All"]. */
+    json_t *options = json_loadb(req->body, req->body_len, 0, NULL);
+    bool dry = json_array_size(json_object_get(options, "dryRun")) > 0;
+    json_decref(options);
+    return dry;
+}
+
 bool api_pod_has_started(const json_t *pod)
 {
     const char *node = json_string_value(json_object_get(json_object_get(pod, "spec"), "nodeName"));
@@ -160,12 +175,24 @@ static void resource_delete(const struct api_request *req, const struct api_targ
         json_string_value(json_object_get(json_object_get(options, "preconditions"), "resourceVersion"));
     int64_t expected = want_rv ? strtoll(want_rv, NULL, 10) : 0;
     json_decref(options);
+    api_resource_delete_with(req, t, grace, expected, resp);
+}
+
+void api_resource_delete_with(const struct api_request *req, const struct api_target *t, long grace,
+                              int64_t expected, struct api_response *resp)
+{
     struct store_key key = {t->resource, t->ns, t->name};
     husk_error err = {0};
     bool is_pod = strcmp(t->resource, "pods") == 0;
     json_t *obj = NULL;
     if (store_get(req->server->store, &key, &obj, &err) < 0) {
         api_reply_store_error(resp, t, t->name, &err);
+        return;
+    }
+    if (api_request_dry_run(req)) { /* kubectl delete --dry-run=server: found, and nothing changes */
+        api_reply(resp, 200, is_pod ? obj : api_status_success(t->kind->resource, t->name));
+        if (!is_pod)
+            json_decref(obj);
         return;
     }
     /* Finalizers hold an object until their controllers remove them; a started pod waits for its node. */
@@ -233,6 +260,26 @@ static void namespace_delete_contents(const struct api_request *req, const char 
     }
 }
 
+/* exec, attach and portforward (stream*.c): GET for WebSocket, POST for SPDY, as the API server takes them.
+ */
+static bool stream_subresource(const struct api_target *t)
+{
+    return t->subresource != NULL &&
+           (strcmp(t->subresource, "exec") == 0 || strcmp(t->subresource, "attach") == 0 ||
+            strcmp(t->subresource, "portforward") == 0);
+}
+
+static void stream_dispatch(const struct api_request *req, const struct api_target *t,
+                            struct api_response *resp)
+{
+    if (strcmp(t->subresource, "exec") == 0)
+        api_pod_exec(req, t, resp);
+    else if (strcmp(t->subresource, "attach") == 0)
+        api_pod_attach(req, t, resp);
+    else
+        api_pod_portforward(req, t, resp);
+}
+
 static void dispatch_method(const struct api_request *req, const struct api_target *t,
                             struct api_response *resp)
 {
@@ -246,6 +293,10 @@ static void dispatch_method(const struct api_request *req, const struct api_targ
                                             json_pack("{}")));
     else if (strcmp(m, "GET") == 0 && named && t->subresource != NULL && strcmp(t->subresource, "log") == 0)
         api_pod_log(req, t, resp);
+    else if ((strcmp(m, "GET") == 0 || strcmp(m, "POST") == 0) && named && stream_subresource(t))
+        stream_dispatch(req, t, resp);
+    else if (named && t->subresource != NULL && strcmp(t->subresource, "scale") == 0)
+        api_resource_scale(req, t, resp);
     else if (strcmp(m, "GET") == 0 && named && !truthy(api_request_arg(req, "watch")))
         resource_get(req, t, resp);
     else if (strcmp(m, "GET") == 0 && truthy(api_request_arg(req, "watch")))
@@ -255,6 +306,9 @@ static void dispatch_method(const struct api_request *req, const struct api_targ
     else if (strcmp(m, "POST") == 0 && named && t->subresource != NULL &&
              strcmp(t->subresource, "binding") == 0)
         api_resource_bind(req, t, resp);
+    else if (strcmp(m, "POST") == 0 && named && t->subresource != NULL &&
+             strcmp(t->subresource, "eviction") == 0)
+        api_pod_evict(req, t, resp);
     else if (strcmp(m, "POST") == 0 && !named && t->ns != NULL)
         api_resource_create(req, t, resp);
     else if (strcmp(m, "PUT") == 0 && named && !is_binding)
@@ -266,7 +320,7 @@ static void dispatch_method(const struct api_request *req, const struct api_targ
         if (is_ns && namespace_protected(t, resp))
             return;
         resource_delete(req, t, resp);
-        if (is_ns && resp->code == 200)
+        if (is_ns && resp->code == 200 && !api_request_dry_run(req))
             namespace_delete_contents(req, t->name);
     } else {
         char msg[128];
@@ -279,9 +333,13 @@ void api_resource_handle(const struct api_request *req, const struct api_path *p
                          struct api_response *resp)
 {
     const struct objects_kind *kind = objects_kind_find_resource(path->group, path->version, path->resource);
-    bool sub_ok = path->subresource == NULL || strcmp(path->subresource, "status") == 0 ||
-                  ((strcmp(path->subresource, "binding") == 0 || strcmp(path->subresource, "log") == 0) &&
-                   strcmp(path->resource, "pods") == 0);
+    bool sub_ok =
+        path->subresource == NULL || strcmp(path->subresource, "status") == 0 ||
+        ((strcmp(path->subresource, "binding") == 0 || strcmp(path->subresource, "log") == 0 ||
+          strcmp(path->subresource, "exec") == 0 || strcmp(path->subresource, "attach") == 0 ||
+          strcmp(path->subresource, "portforward") == 0 || strcmp(path->subresource, "eviction") == 0) &&
+         strcmp(path->resource, "pods") == 0) ||
+        (strcmp(path->subresource, "scale") == 0 && kind != NULL && api_resource_has_scale(kind));
     /* A namespaced kind's object is only reachable under its namespace; only the collection is global. */
     if (kind == NULL || !sub_ok || (kind->namespaced && path->ns == NULL && path->name != NULL)) {
         api_reply_status(resp, api_status_failure(404, "NotFound",

@@ -2,6 +2,7 @@
  * checks that it names what the URL names, sets what the server owns (uid, creationTimestamp, status on
  * create), defaults and validates as the Kubernetes API server does, then writes with optimistic
  * concurrency. Strategic merge patches merge the well-known keyed lists (see patch.h). */
+#include "api/node.h"
 #include "api/patch.h"
 #include "api/protobuf.h"
 #include "api/prune.h"
@@ -113,14 +114,16 @@ static void add_warning(struct api_response *resp, const char *text)
     resp->warning[n] = '\0';
 }
 
-/* Under fieldValidation=Strict an unknown field makes the body undecodable: 400, upstream's words. */
-static bool reply_strict_decoding(const struct api_target *t, const struct objects_problems *problems,
-                                  struct api_response *resp)
+/* Under fieldValidation=Strict an unknown field makes the body undecodable: 400, upstream's words (a patch's
+ * result is converted, not decoded: the message has no "cannot be handled" part then). */
+static bool reply_strict_decoding(const struct api_target *t, bool patch,
+                                  const struct objects_problems *problems, struct api_response *resp)
 {
     char msg[2048];
-    int n = snprintf(msg, sizeof msg,
-                     "%s in version \"%s\" cannot be handled as a %s: strict decoding error: ", t->kind->kind,
-                     t->kind->version, t->kind->kind);
+    int n = patch ? snprintf(msg, sizeof msg, "strict decoding error: ")
+                  : snprintf(msg, sizeof msg,
+                             "%s in version \"%s\" cannot be handled as a %s: strict decoding error: ",
+                             t->kind->kind, t->kind->version, t->kind->kind);
     bool any = false;
     for (size_t i = 0; i < problems->count && n > 0 && (size_t)n < sizeof msg; i++) {
         const struct objects_problem *p = &problems->items[i];
@@ -165,29 +168,6 @@ static void merge_string_data(json_t *secret)
     json_object_del(secret, "stringData");
 }
 
-/* ConfigMaps and Secrets marked immutable keep their data (ValidateConfigMapUpdate, ValidateSecretUpdate). */
-static bool immutable_violated(const struct api_target *t, const json_t *cur, const json_t *merged,
-                               struct api_response *resp)
-{
-    bool secret = strcmp(t->resource, "secrets") == 0;
-    if ((!secret && strcmp(t->resource, "configmaps") != 0) ||
-        !json_is_true(json_object_get(cur, "immutable")))
-        return false;
-    struct objects_problems problems = {0};
-    const char *fields[] = {"immutable", "data", secret ? "type" : "binaryData"};
-    for (size_t i = 0; i < 3; i++) {
-        json_t *a = json_object_get(cur, fields[i]), *b = json_object_get(merged, fields[i]);
-        if (!(a == NULL && b == NULL) && (a == NULL || b == NULL || !json_equal(a, b)))
-            objects_problems_add(&problems, OBJECTS_SEVERITY_ERROR, fields[i], 0, 0,
-                                 "%s: Forbidden: field is immutable when `immutable` is set", fields[i]);
-    }
-    bool violated = problems.errors > 0;
-    if (violated)
-        api_reply_status(resp, api_status_invalid(t->kind->kind, t->kind->group, t->name, &problems));
-    objects_problems_free(&problems);
-    return violated;
-}
-
 static bool default_and_validate(const struct api_request *req, const struct api_target *t, json_t *obj,
                                  struct api_response *resp)
 {
@@ -202,7 +182,8 @@ static bool default_and_validate(const struct api_request *req, const struct api
     struct objects_problems problems = {0};
     bool ok = objects_validate(obj, NULL, strict, &problems) == 0;
     if (!ok) {
-        if (!(strict == OBJECTS_STRICT_ERROR && reply_strict_decoding(t, &problems, resp)))
+        if (!(strict == OBJECTS_STRICT_ERROR &&
+              reply_strict_decoding(t, strcmp(req->method, "PATCH") == 0, &problems, resp)))
             api_reply_status(
                 resp, api_status_invalid(t->kind->kind, t->kind->group, meta_string(obj, "name"), &problems));
     } else if (problems.warnings > 0 && !(fv && strcmp(fv, "Ignore") == 0)) {
@@ -319,6 +300,20 @@ static bool namespace_exists(const struct api_request *req, const struct api_tar
     return false;
 }
 
+/* A dry-run create: everything but the write, so an existing name is still AlreadyExists. */
+static void create_dry_run(const struct api_request *req, const struct api_target *t,
+                           const struct store_key *key, json_t *obj, struct api_response *resp)
+{
+    json_t *existing = NULL;
+    husk_error err = {0};
+    if (store_get(req->server->store, key, &existing, &err) == 0) {
+        json_decref(existing);
+        api_reply_status(resp, api_status_already_exists(t->resource, key->name));
+        return;
+    }
+    api_reply(resp, 201, json_incref(obj));
+}
+
 void api_resource_create(const struct api_request *req, const struct api_target *t, struct api_response *resp)
 {
     json_t *obj = decode_body(req, t, resp);
@@ -330,7 +325,9 @@ void api_resource_create(const struct api_request *req, const struct api_target 
         if (default_and_validate(req, t, obj, resp)) {
             struct store_key key = {t->resource, t->ns, meta_string(obj, "name")};
             husk_error err = {0};
-            if (store_create(req->server->store, &key, obj, &err) < 0) {
+            if (api_request_dry_run(req)) {
+                create_dry_run(req, t, &key, obj, resp);
+            } else if (store_create(req->server->store, &key, obj, &err) < 0) {
                 api_reply_store_error(resp, t, key.name, &err);
             } else {
                 api_server_changed(req->server);
@@ -464,13 +461,16 @@ static enum write_result write_update(const struct api_request *req, const struc
     json_object_set(meta_of(merged), "resourceVersion",
                     json_object_get(json_object_get(cur, "metadata"), "resourceVersion"));
     bump_generation(cur, merged);
+    if (strcmp(t->resource, "nodes") == 0)
+        api_node_sync_taints(merged); /* cordon and uncordon, as the node lifecycle controller taints */
     if (strcmp(t->resource, "pods") == 0 && t->subresource == NULL &&
         !pod_spec_change_allowed(json_object_get(cur, "spec"), json_object_get(merged, "spec"))) {
         reply_pod_update_forbidden(t, t->name, resp);
-    } else if (immutable_violated(t, cur, merged, resp)) {
+    } else if (api_update_immutable_violated(t, cur, merged, resp)) {
         result = WRITE_DONE;
-    } else if (json_equal(merged, cur)) {
-        /* A no-op update writes nothing and keeps the version, as upstream's storage does. */
+    } else if (json_equal(merged, cur) || api_request_dry_run(req)) {
+        /* A no-op update writes nothing and keeps the version, as upstream's storage does; a dry run
+         * (kubectl diff, apply --dry-run=server) answers what would be stored. */
         api_reply(resp, 200, json_incref(merged));
     } else {
         struct store_key key = {t->resource, t->ns, t->name};
@@ -516,9 +516,8 @@ void api_resource_update(const struct api_request *req, const struct api_target 
     json_decref(obj);
 }
 
-/* The patch body applied to cur; NULL with a 400/415 reply when it cannot be. */
-static json_t *apply_patch(const struct api_request *req, const json_t *cur, const json_t *patch,
-                           struct api_response *resp)
+json_t *api_resource_apply_patch(const struct api_request *req, const json_t *cur, const json_t *patch,
+                                 struct api_response *resp)
 {
     const char *type = api_request_header(req, "Content-Type");
     husk_error err = {0};
@@ -543,6 +542,12 @@ static json_t *apply_patch(const struct api_request *req, const json_t *cur, con
     return NULL;
 }
 
+bool api_resource_write_object(const struct api_request *req, const struct api_target *t, const json_t *cur,
+                               json_t *obj, int64_t expected, struct api_response *resp)
+{
+    return write_update(req, t, cur, obj, expected, true, resp) == WRITE_DONE;
+}
+
 void api_resource_patch(const struct api_request *req, const struct api_target *t, struct api_response *resp)
 {
     json_error_t jerr;
@@ -559,7 +564,7 @@ void api_resource_patch(const struct api_request *req, const struct api_target *
         json_t *cur = NULL;
         if (!get_current(req, t, &cur, resp))
             break;
-        json_t *doc = apply_patch(req, cur, patch, resp);
+        json_t *doc = api_resource_apply_patch(req, cur, patch, resp);
         enum write_result r = WRITE_DONE;
         if (doc != NULL)
             r = write_update(req, t, cur, doc, wanted > 0 ? wanted : store_object_rv(cur), wanted <= 0, resp);
@@ -584,10 +589,10 @@ void api_resource_bind(const struct api_request *req, const struct api_target *t
     } else if (get_current(req, t, &pod, resp)) {
         json_t *spec = json_object_get(pod, "spec");
         const char *bound = json_string_value(json_object_get(spec, "nodeName"));
-        char msg[512];
         struct store_key key = {t->resource, t->ns, t->name};
         husk_error err = {0};
         if (bound != NULL && bound[0] != '\0') {
+            char msg[512];
             snprintf(msg, sizeof msg,
                      "Operation cannot be fulfilled on pods/binding \"%s\": pod %s is already assigned to "
                      "node \"%s\"",

@@ -5,6 +5,7 @@
 #include "api/status.h"
 #include "objects/kind.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define MAX_SEGMENTS 10
@@ -51,6 +52,24 @@ static bool parse_resource_path(const char *const *rest, int n, struct api_path 
     return true;
 }
 
+/* A name or namespace from the path must be usable as a path segment (apimachinery's
+ * IsValidPathSegmentName): not "." or "..", no "/" or "%" (libmicrohttpd has decoded %2F and %2e%2e by now).
+ * Writes the problem in apimachinery's words; false when there is none. */
+static bool bad_path_segment(const char *what, const char *s, char *msg, size_t size)
+{
+    const char *problem = NULL;
+    if (s == NULL)
+        return false;
+    if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+        problem = strcmp(s, ".") == 0 ? "may not be '.'" : "may not be '..'";
+    else if (strchr(s, '%') != NULL)
+        problem = "may not contain '%'";
+    if (problem == NULL)
+        return false;
+    snprintf(msg, size, "invalid %s \"%.300s\": [%s]", what, s, problem);
+    return true;
+}
+
 void api_route(const struct api_request *req, struct api_response *resp)
 {
     char buf[1024];
@@ -75,6 +94,12 @@ void api_route(const struct api_request *req, struct api_response *resp)
     }
     if (skip == 0 || !parse_resource_path(seg + skip, n - skip, &path)) {
         api_reply_status(resp, not_found_path());
+        return;
+    }
+    char msg[512];
+    if (bad_path_segment("namespace", path.ns, msg, sizeof msg) ||
+        bad_path_segment("resource name", path.name, msg, sizeof msg)) {
+        api_reply_status(resp, api_status_bad_request(msg));
         return;
     }
     api_resource_handle(req, &path, resp);

@@ -1,5 +1,6 @@
 /* libmicrohttpd plumbing: listeners, request bodies (capped), bearer-token checks, and turning a handler's
  * api_response into an HTTP reply; see server.h. */
+#include "api/header_deadline.h"
 #include "api/request.h"
 #include "api/status.h"
 #include "base/cleanup.h"
@@ -17,9 +18,10 @@
 
 /* Per-connection state while the body arrives. */
 struct pending_request {
+    api_server *server;
     char *body;
-    size_t len;
-    bool too_large;
+    size_t len, capacity;
+    bool too_large, busy;
 };
 
 const char *api_request_arg(const struct api_request *req, const char *key)
@@ -55,13 +57,45 @@ static bool token_ok(const api_server *srv, struct MHD_Connection *conn)
     return strlen(given) == n && CRYPTO_memcmp(given, srv->token, n) == 0;
 }
 
+/* jansson refuses strings that are not UTF-8, so it is the validator. */
+static bool valid_utf8(const char *s)
+{
+    json_t *probe = s ? json_string(s) : NULL;
+    json_decref(probe);
+    return s == NULL || probe != NULL;
+}
+
+static enum MHD_Result check_argument(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    bool *ok = cls;
+    *ok = *ok && valid_utf8(key) && valid_utf8(value);
+    return *ok ? MHD_YES : MHD_NO;
+}
+
+/* The decoded path and query must be UTF-8, as every name and selector in them ends up in JSON. */
+static bool request_is_utf8(struct MHD_Connection *conn, const char *url)
+{
+    bool ok = valid_utf8(url);
+    if (ok)
+        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, check_argument, &ok);
+    return ok;
+}
+
 static enum MHD_Result send_reply(struct MHD_Connection *conn, struct api_response *resp)
 {
     struct MHD_Response *r = resp->raw;
     if (r == NULL) {
-        char *text = json_dumps(resp->body, JSON_COMPACT);
-        if (text == NULL)
-            return MHD_NO;
+        char *text = resp->body ? json_dumps(resp->body, JSON_COMPACT) : NULL;
+        if (text == NULL) {
+            /* A reply that cannot be encoded is a bug; say so instead of dropping the connection. */
+            resp->code = 500;
+            text = strdup("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+                          "\"message\":\"the reply could not be encoded\",\"reason\":\"InternalError\","
+                          "\"code\":500}");
+            if (text == NULL)
+                return MHD_NO;
+        }
         size_t len = strlen(text);
         text[len] = '\0';
         r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
@@ -69,7 +103,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct api_respon
             free(text);
             return MHD_NO;
         }
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                resp->content_type != NULL ? resp->content_type : "application/json");
     }
     if (resp->warning[0] != '\0')
         MHD_add_response_header(r, "Warning", resp->warning);
@@ -85,9 +120,15 @@ static enum MHD_Result dispatch(struct api_listener *l, struct MHD_Connection *c
     struct api_response resp = {.code = 500};
     if (l->require_token && !token_ok(l->server, conn)) {
         api_reply_status(&resp, api_status_failure(401, "Unauthorized", "Unauthorized", NULL));
+    } else if (pr->busy) {
+        api_reply_status(&resp, api_status_failure(429, "TooManyRequests",
+                                                   "Too many requests, please try again later.",
+                                                   json_pack("{s:i}", "retryAfterSeconds", 1)));
     } else if (pr->too_large) {
         api_reply_status(&resp, api_status_failure(413, "RequestEntityTooLarge",
                                                    "Request entity too large: limit is 3145728", NULL));
+    } else if (!request_is_utf8(conn, url)) {
+        api_reply_status(&resp, api_status_bad_request("the request path or query is not valid UTF-8"));
     } else {
         struct api_request req = {.server = l->server,
                                   .conn = conn,
@@ -103,6 +144,29 @@ static enum MHD_Result dispatch(struct api_listener *l, struct MHD_Connection *c
     return ret;
 }
 
+/* Grows the body buffer to hold need bytes: at once to the Content-Length when the client sent one (one
+ * allocation per body), else by doubling, so that a body is not copied once per network read. */
+static int reserve_body(struct MHD_Connection *conn, struct pending_request *pr, size_t need)
+{
+    if (need <= pr->capacity)
+        return 0;
+    size_t capacity = pr->capacity ? pr->capacity * 2 : 64 * 1024;
+    const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    unsigned long long declared = length ? strtoull(length, NULL, 10) : 0;
+    if (pr->capacity == 0 && declared > 0 && declared <= API_MAX_BODY_BYTES)
+        capacity = (size_t)declared + 1;
+    if (capacity < need)
+        capacity = need;
+    if (capacity > API_MAX_BODY_BYTES + 1)
+        capacity = API_MAX_BODY_BYTES + 1 > need ? API_MAX_BODY_BYTES + 1 : need;
+    char *grown = realloc(pr->body, capacity);
+    if (grown == NULL)
+        return -1;
+    pr->body = grown;
+    pr->capacity = capacity;
+    return 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
@@ -113,21 +177,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         pr = calloc(1, sizeof *pr);
         if (pr == NULL)
             return MHD_NO;
+        pr->server = ((struct api_listener *)cls)->server;
         *con_cls = pr;
+        api_header_deadline_headers_done(conn);
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (pr->too_large || pr->len + n > API_MAX_BODY_BYTES) {
-            pr->too_large = true;
+        if (pr->too_large || pr->busy || pr->len + n > API_MAX_BODY_BYTES) {
+            pr->too_large = !pr->busy;
             return MHD_YES;
         }
-        char *grown = realloc(pr->body, pr->len + n + 1);
-        if (grown == NULL)
+        if (atomic_fetch_add(&pr->server->buffered_bytes, n) + n > API_MAX_BUFFERED_BYTES) {
+            atomic_fetch_sub(&pr->server->buffered_bytes, n);
+            pr->busy = true;
+            return MHD_YES;
+        }
+        if (reserve_body(conn, pr, pr->len + n + 1) < 0) {
+            atomic_fetch_sub(&pr->server->buffered_bytes, n);
             return MHD_NO;
-        memcpy(grown + pr->len, upload_data, n);
-        pr->body = grown;
+        }
+        memcpy(pr->body + pr->len, upload_data, n);
         pr->len += n;
         pr->body[pr->len] = '\0';
         return MHD_YES;
@@ -143,6 +214,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)toe;
     struct pending_request *pr = *con_cls;
     if (pr != NULL) {
+        atomic_fetch_sub(&pr->server->buffered_bytes, pr->len);
         free(pr->body);
         free(pr);
         *con_cls = NULL;
@@ -210,8 +282,8 @@ static struct MHD_Daemon *start_tls(api_server *srv, const struct api_server_con
     struct sockaddr_storage ss = {0};
     struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-    unsigned flags =
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TLS;
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+                     MHD_USE_TLS | MHD_ALLOW_UPGRADE;
     if (inet_pton(AF_INET, c->listen_host, &in4->sin_addr) == 1) {
         in4->sin_family = AF_INET;
         in4->sin_port = htons(c->listen_port);
@@ -226,8 +298,9 @@ static struct MHD_Daemon *start_tls(api_server *srv, const struct api_server_con
         flags, 0, NULL, NULL, on_request, &srv->tls_listener, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_HTTPS_MEM_KEY, srv->key_pem,
         MHD_OPTION_HTTPS_MEM_CERT, srv->cert_pem, MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_MAX_CONNECTIONS,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_MAX_HEADER_BYTES, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_MAX_HEADER_BYTES, MHD_OPTION_CONNECTION_TIMEOUT,
+        API_IDLE_TIMEOUT_SECONDS, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, api_header_deadline_notify, srv->header_deadline, MHD_OPTION_END);
     if (d == NULL)
         husk_error_set(err, EADDRINUSE, "cannot serve TLS on %s:%u (address in use, or bad certificate)",
                        c->listen_host, c->listen_port);
@@ -241,11 +314,13 @@ static struct MHD_Daemon *start_unix(api_server *srv, const char *path, husk_err
         return NULL;
     srv->unix_listener = (struct api_listener){srv, false};
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-        on_request, &srv->unix_listener, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+            MHD_ALLOW_UPGRADE,
+        0, NULL, NULL, on_request, &srv->unix_listener, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
         MHD_OPTION_LISTEN_SOCKET, srv->unix_fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_MAX_CONNECTIONS,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_MAX_HEADER_BYTES, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_MAX_HEADER_BYTES, MHD_OPTION_CONNECTION_TIMEOUT,
+        API_IDLE_TIMEOUT_SECONDS, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, api_header_deadline_notify, srv->header_deadline, MHD_OPTION_END);
     if (d == NULL)
         husk_error_set(err, EIO, "cannot serve on %s", path);
     return d;
@@ -275,6 +350,10 @@ int api_server_start(const struct api_server_config *config, store *s, api_serve
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&srv->changed, &attr);
     pthread_condattr_destroy(&attr);
+    if (api_header_deadline_start(API_HEADER_TIMEOUT_SECONDS, &srv->header_deadline, err) < 0) {
+        api_server_stop(srv);
+        return -1;
+    }
     if (config->socket_path != NULL &&
         (srv->unix_daemon = start_unix(srv, config->socket_path, err)) == NULL) {
         api_server_stop(srv);
@@ -291,11 +370,25 @@ int api_server_start(const struct api_server_config *config, store *s, api_serve
 void api_server_changed(api_server *server)
 {
     pthread_mutex_lock(&server->lock);
+    server->change_count++;
     pthread_cond_broadcast(&server->changed);
     pthread_mutex_unlock(&server->lock);
 }
 
+uint64_t api_server_change_count(api_server *server)
+{
+    pthread_mutex_lock(&server->lock);
+    uint64_t n = server->change_count;
+    pthread_mutex_unlock(&server->lock);
+    return n;
+}
+
 bool api_server_wait_change(api_server *server, int timeout_ms)
+{
+    return api_server_wait_change_since(server, UINT64_MAX, timeout_ms);
+}
+
+bool api_server_wait_change_since(api_server *server, uint64_t seen, int timeout_ms)
 {
     struct timespec deadline;
     clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -306,11 +399,46 @@ bool api_server_wait_change(api_server *server, int timeout_ms)
         deadline.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&server->lock);
-    if (!server->stopping)
+    /* UINT64_MAX (api_server_wait_change) never matches the count: it always waits. */
+    if (!server->stopping && (seen == UINT64_MAX || server->change_count == seen))
         pthread_cond_timedwait(&server->changed, &server->lock, &deadline);
     bool running = !server->stopping;
     pthread_mutex_unlock(&server->lock);
     return running;
+}
+
+/* Slots in stream_fds: 0 is never a stream's socket (stdin), so a zeroed table is all free. */
+void api_server_stream_begin(api_server *server, int fd)
+{
+    pthread_mutex_lock(&server->lock);
+    server->streams++;
+    for (size_t i = 0; i < API_MAX_CONNECTIONS; i++)
+        if (server->stream_fds[i] <= 0) {
+            server->stream_fds[i] = fd;
+            break;
+        }
+    pthread_mutex_unlock(&server->lock);
+}
+
+void api_server_stream_end(api_server *server, int fd)
+{
+    pthread_mutex_lock(&server->lock);
+    server->streams--;
+    for (size_t i = 0; i < API_MAX_CONNECTIONS; i++)
+        if (server->stream_fds[i] == fd) {
+            server->stream_fds[i] = 0;
+            break;
+        }
+    pthread_cond_broadcast(&server->changed);
+    pthread_mutex_unlock(&server->lock);
+}
+
+bool api_server_stopping(api_server *server)
+{
+    pthread_mutex_lock(&server->lock);
+    bool stopping = server->stopping;
+    pthread_mutex_unlock(&server->lock);
+    return stopping;
 }
 
 void api_server_stop(api_server *server)
@@ -320,6 +448,16 @@ void api_server_stop(api_server *server)
     pthread_mutex_lock(&server->lock);
     server->stopping = true;
     pthread_cond_broadcast(&server->changed);
+    /* libmicrohttpd must not stop under an upgraded connection: the sessions see `stopping` (or their
+     * socket shut down) and close theirs; a session stuck for 5 s is left behind. */
+    for (size_t i = 0; i < API_MAX_CONNECTIONS; i++)
+        if (server->stream_fds[i] > 0)
+            shutdown(server->stream_fds[i], SHUT_RDWR); /* ends their blocking reads and writes */
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += 5;
+    while (server->streams > 0 && pthread_cond_timedwait(&server->changed, &server->lock, &deadline) == 0)
+        ;
     pthread_mutex_unlock(&server->lock);
     if (server->tls_daemon)
         MHD_stop_daemon(server->tls_daemon);
@@ -328,6 +466,7 @@ void api_server_stop(api_server *server)
         MHD_stop_daemon(server->unix_daemon);
     else if (server->unix_fd >= 0)
         close(server->unix_fd);
+    api_header_deadline_stop(server->header_deadline);
     pthread_cond_destroy(&server->changed);
     pthread_mutex_destroy(&server->lock);
     free(server->node_name);

@@ -14,6 +14,15 @@
 #define API_MAX_BODY_BYTES   (3 * 1024 * 1024) /* the Kubernetes API server's request limit */
 #define API_MAX_CONNECTIONS  256
 #define API_MAX_HEADER_BYTES (64 * 1024)
+/* Request bodies buffered at once over all connections: beyond it a request gets 429, as from the Kubernetes
+ * API server's max-in-flight filter, so that 256 connections of 3 MiB each cannot take 768 MiB. */
+#define API_MAX_BUFFERED_BYTES (64 * 1024 * 1024)
+/* The kube-apiserver's timeouts: a connection's first request must have its headers in within 32 s
+ * (ReadHeaderTimeout; header_deadline.c), so that a slow client (slowloris) holds a thread and a connection
+ * slot at most that long; an idle kept-alive connection is closed after 90 s (IdleTimeout). Watches and
+ * `logs -f` write at least every 15 s, so they are never idle that long. */
+#define API_HEADER_TIMEOUT_SECONDS 32u
+#define API_IDLE_TIMEOUT_SECONDS   90u
 
 struct api_server_config {
     const char *socket_path; /* unix socket to serve on; NULL for none */
@@ -37,6 +46,11 @@ void api_server_changed(api_server *server);
 /* Waits up to timeout_ms for a write (or for the server to stop); returns false once stopping. Watchers
  * then read store_changes() after the last version they saw: a missed wake-up only delays them. */
 bool api_server_wait_change(api_server *server, int timeout_ms);
+
+/* The same without the missed wake-up: read api_server_change_count() before reading the store, then wait
+ * with it; a write in between (which a plain wait would sleep through) returns at once. */
+uint64_t api_server_change_count(api_server *server);
+bool api_server_wait_change_since(api_server *server, uint64_t seen, int timeout_ms);
 
 /* Ends every watch and stops serving; waits for the connection threads. Accepts NULL. */
 void api_server_stop(api_server *server);

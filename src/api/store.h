@@ -14,6 +14,7 @@
 #include "base/error.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Resources are named "pods", "deployments.apps": plural plus group, so kinds never collide. Cluster
@@ -54,8 +55,13 @@ struct store {
     const struct store_ops *ops;
 };
 
-/* Opens (creating if needed) the SQLite store at path. */
+/* Opens (creating if needed) the SQLite store at path. A damaged file (PRAGMA quick_check, or not a
+ * database at all) fails with err->code EBADMSG. */
 int store_sqlite_open(const char *path, store **ret_store, husk_error *err);
+
+/* store_sqlite_open, but a damaged file is set aside (PATH.corrupt-TIMESTAMP, logged as an error) and a
+ * fresh store made with what could be read back from it; *ret_recreated is then true (store_recover.c). */
+int store_open_or_recover(const char *path, store **ret_store, bool *ret_recreated, husk_error *err);
 
 void store_close(store *s);
 

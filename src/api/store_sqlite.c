@@ -39,11 +39,19 @@ static int db_fail(struct store_sqlite *s, husk_error *err, const char *what)
     return husk_error_set(err, EIO, "store: %s: %s", what, sqlite3_errmsg(s->db));
 }
 
+/* A damaged file is EBADMSG, so that the daemon can tell it from a store it cannot open for other reasons
+ * (permissions, a full disk) and set it aside. */
+static int sqlite_errno(struct store_sqlite *s)
+{
+    int code = sqlite3_errcode(s->db);
+    return code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? EBADMSG : EIO;
+}
+
 static int exec_sql(struct store_sqlite *s, const char *sql, husk_error *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        husk_error_set(err, EIO, "store: %s", msg ? msg : "exec failed");
+        husk_error_set(err, sqlite_errno(s), "store: %s", msg ? msg : "exec failed");
         sqlite3_free(msg);
         return -1;
     }
@@ -425,6 +433,24 @@ static void sqlite_close(store *base)
     free(s);
 }
 
+/* PRAGMA quick_check at open: the b-trees and the records are well formed (it skips the index-content
+ * cross-check of integrity_check, which is O(N log N)); the first problem becomes an EBADMSG error. */
+static int check_integrity(struct store_sqlite *s, husk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK)
+        return husk_error_set(err, sqlite_errno(s), "store: integrity check: %s", sqlite3_errmsg(s->db));
+    int rc = sqlite3_step(st);
+    const char *result = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    int r = 0;
+    if (result == NULL)
+        r = husk_error_set(err, sqlite_errno(s), "store: integrity check: %s", sqlite3_errmsg(s->db));
+    else if (strcmp(result, "ok") != 0)
+        r = husk_error_set(err, EBADMSG, "store: integrity check: %s", result);
+    sqlite3_finalize(st);
+    return r;
+}
+
 static const struct store_ops sqlite_ops = {
     .create = sqlite_create,
     .get = sqlite_get,
@@ -452,7 +478,7 @@ int store_sqlite_open(const char *path, store **ret_store, husk_error *err)
     }
     sqlite3_busy_timeout(s->db, 5000);
     if (exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", err) < 0 ||
-        exec_sql(s, schema, err) < 0) {
+        check_integrity(s, err) < 0 || exec_sql(s, schema, err) < 0) {
         husk_error_wrap(err, "opening %s", path);
         sqlite_close(&s->base);
         return -1;

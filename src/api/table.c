@@ -1,7 +1,7 @@
 /* See table.h. The pod row follows kubectl's printPod line by line (sidecars counted in READY, the
  * Init:N/M, Init:Reason, reason, Completed-but-running and Terminating cases, restarts with the age of
  * the last one). */
-#include "api/table.h"
+#include "api/table_internal.h"
 
 #include "objects/pod.h"
 
@@ -39,7 +39,7 @@ void api_human_duration(char *buf, size_t size, long s)
         snprintf(buf, size, "%ldy", d / 365);
 }
 
-static long seconds_since(const char *timestamp, time_t now)
+long api_table_seconds_since(const char *timestamp, time_t now)
 {
     struct tm tm = {0};
     if (timestamp == NULL || strptime(timestamp, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
@@ -47,10 +47,10 @@ static long seconds_since(const char *timestamp, time_t now)
     return (long)(now - timegm(&tm));
 }
 
-static json_t *age_cell(const char *timestamp, time_t now)
+json_t *api_table_age_cell(const char *timestamp, time_t now)
 {
     char buf[32];
-    long s = seconds_since(timestamp, now);
+    long s = api_table_seconds_since(timestamp, now);
     if (s < 0 && timestamp == NULL)
         return json_string("<unknown>");
     api_human_duration(buf, sizeof buf, s < 0 && s >= -1 ? 0 : s);
@@ -76,7 +76,7 @@ static void note_restart(const json_t *status, long *last, time_t now)
 {
     const char *finished = objects_get_string(
         objects_get_object(objects_get_object(status, "lastState"), "terminated"), "finishedAt");
-    long ago = seconds_since(finished, now);
+    long ago = api_table_seconds_since(finished, now);
     if (ago >= 0 && (*last < 0 || ago < *last))
         *last = ago;
 }
@@ -226,8 +226,9 @@ static json_t *pod_cells(const json_t *pod, time_t now)
     const char *node = objects_get_string(objects_pod_spec(pod), "nodeName");
     const char *nominated = objects_get_string(status, "nominatedNodeName");
     return json_pack("[s,s,s,s,o,s,s,s,s]", objects_meta_name(pod), ready, reason, restarts,
-                     age_cell(meta_string(pod, "creationTimestamp"), now), ip && ip[0] ? ip : "<none>",
-                     node && node[0] ? node : "<none>", nominated ? nominated : "<none>", gates);
+                     api_table_age_cell(meta_string(pod, "creationTimestamp"), now),
+                     ip && ip[0] ? ip : "<none>", node && node[0] ? node : "<none>",
+                     nominated ? nominated : "<none>", gates);
 }
 
 /* ROLES: the node-role.kubernetes.io/ROLE labels and kubernetes.io/role, as printNode finds them. */
@@ -282,7 +283,7 @@ static json_t *node_cells(const json_t *node, time_t now)
                  : "");
     return json_pack(
         "[s,s,s,o,s,s,s,s,s,s]", objects_meta_name(node), status_text, roles,
-        age_cell(meta_string(node, "creationTimestamp"), now),
+        api_table_age_cell(meta_string(node, "creationTimestamp"), now),
         objects_get_string(info, "kubeletVersion") ? objects_get_string(info, "kubeletVersion") : "",
         internal ? internal : "<none>", external ? external : "<none>",
         objects_get_string(info, "osImage") ? objects_get_string(info, "osImage") : "<unknown>",
@@ -306,13 +307,13 @@ static json_t *event_cells(const json_t *ev, time_t now)
     const char *host = objects_get_string(objects_get_object(ev, "source"), "host");
     char source[256];
     snprintf(source, sizeof source, "%s%s%s", component ? component : "", host ? ", " : "", host ? host : "");
-    return json_pack("[o,s,s,s,s,s,s,o,I,s]", age_cell(last, now),
+    return json_pack("[o,s,s,s,s,s,s,o,I,s]", api_table_age_cell(last, now),
                      objects_get_string(ev, "type") ? objects_get_string(ev, "type") : "",
                      objects_get_string(ev, "reason") ? objects_get_string(ev, "reason") : "", object,
-                     objects_get_string(ev, "message") ? objects_get_string(ev, "message") : "",
                      objects_get_string(involved, "fieldPath") ? objects_get_string(involved, "fieldPath")
                                                                : "",
-                     source, age_cell(objects_get_string(ev, "firstTimestamp"), now),
+                     source, objects_get_string(ev, "message") ? objects_get_string(ev, "message") : "",
+                     api_table_age_cell(objects_get_string(ev, "firstTimestamp"), now),
                      (json_int_t)json_integer_value(json_object_get(ev, "count")), objects_meta_name(ev));
 }
 
@@ -323,6 +324,9 @@ static bool is(const struct objects_kind *kind, const char *resource)
 
 json_t *api_table_cells(const struct objects_kind *kind, const json_t *obj, time_t now)
 {
+    const struct api_table_printer *printer = api_table_workload_printer(kind);
+    if (printer != NULL)
+        return printer->cells(obj, now);
     if (is(kind, "pods"))
         return pod_cells(obj, now);
     if (is(kind, "nodes"))
@@ -334,8 +338,9 @@ json_t *api_table_cells(const struct objects_kind *kind, const json_t *obj, time
                          objects_get_string(objects_get_object(obj, "status"), "phase")
                              ? objects_get_string(objects_get_object(obj, "status"), "phase")
                              : "Active",
-                         age_cell(meta_string(obj, "creationTimestamp"), now));
-    return json_pack("[s,o]", objects_meta_name(obj), age_cell(meta_string(obj, "creationTimestamp"), now));
+                         api_table_age_cell(meta_string(obj, "creationTimestamp"), now));
+    return json_pack("[s,o]", objects_meta_name(obj),
+                     api_table_age_cell(meta_string(obj, "creationTimestamp"), now));
 }
 
 static json_t *column(const char *name, const char *type, int priority, const char *description)
@@ -347,6 +352,13 @@ static json_t *column(const char *name, const char *type, int priority, const ch
 
 json_t *api_table_columns(const struct objects_kind *kind)
 {
+    const struct api_table_printer *printer = api_table_workload_printer(kind);
+    if (printer != NULL) {
+        json_t *columns = json_array();
+        for (const struct api_table_column *c = printer->columns; c->name != NULL; c++)
+            json_array_append_new(columns, column(c->name, c->type, c->priority, c->description));
+        return columns;
+    }
     if (is(kind, "pods"))
         return json_pack(
             "[o,o,o,o,o,o,o,o,o]", column("Name", "string", 0, "Name must be unique within a namespace."),
@@ -382,9 +394,9 @@ json_t *api_table_columns(const struct objects_kind *kind)
                          column("Type", "string", 0, "Type of this event"),
                          column("Reason", "string", 0, "Why the action was taken"),
                          column("Object", "string", 0, "The object this Event is about"),
-                         column("Message", "string", 0, "A human-readable description"),
                          column("Subobject", "string", 1, "The field of the object this Event is about"),
                          column("Source", "string", 1, "The component reporting this event"),
+                         column("Message", "string", 0, "A human-readable description"),
                          column("First Seen", "string", 1, "Time when this Event was first seen"),
                          column("Count", "integer", 1, "Number of times this event has occurred"),
                          column("Name", "string", 1, "Name of the event"));

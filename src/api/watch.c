@@ -156,9 +156,10 @@ static ssize_t watch_read(void *cls, uint64_t pos, char *buf, size_t max)
             continue;
         if (w->finished || expired(w))
             return MHD_CONTENT_READER_END_OF_STREAM;
+        uint64_t seen = api_server_change_count(w->server);
         if (fetch_changes(w))
             continue;
-        if (!api_server_wait_change(w->server, 1000))
+        if (!api_server_wait_change_since(w->server, seen, 1000))
             return MHD_CONTENT_READER_END_OF_STREAM;
         w->idle_ms += 1000;
         if (w->idle_ms >= WATCH_KEEPALIVE_MS) {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int husk_mkdir_p(const char *path, mode_t mode, husk_error *err)
@@ -36,5 +37,22 @@ int husk_write_all(int fd, const void *data, size_t len)
         p += n;
         len -= (size_t)n;
     }
+    return 0;
+}
+
+int husk_set_aside(const char *path, const char *suffix, char *ret_path, size_t size, husk_error *err)
+{
+    char stamp[32], from[4200], to[4200];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(from, sizeof from, "%s%s", path, suffix);
+    if ((size_t)snprintf(to, sizeof to, "%s.corrupt-%s%s", path, stamp, suffix) >= sizeof to)
+        return husk_error_set(err, ENAMETOOLONG, "path too long: %s", path);
+    if (rename(from, to) < 0)
+        return husk_error_set_errno(err, errno, "setting %s aside as %s", from, to);
+    if (ret_path != NULL)
+        snprintf(ret_path, size, "%s", to);
     return 0;
 }

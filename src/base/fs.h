@@ -10,6 +10,11 @@
 /* Creates path and its missing parents (parents 0755, path itself with mode); an existing one is fine. */
 int husk_mkdir_p(const char *path, mode_t mode, husk_error *err);
 
+/* Renames a damaged file to PATH.corrupt-YYYYMMDDTHHMMSSZ beside it, so that it is kept for a post-mortem
+ * but no longer read; ret_path (may be NULL) gets the new name. Suffix is appended as it is to both names
+ * (SQLite's "-wal": store.db-wal becomes store.db.corrupt-T-wal). */
+int husk_set_aside(const char *path, const char *suffix, char *ret_path, size_t size, husk_error *err);
+
 /* Writes all of data, retrying short writes and EINTR; -1 with errno set on failure. */
 int husk_write_all(int fd, const void *data, size_t len);
 

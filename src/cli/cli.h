@@ -37,5 +37,8 @@ int cli_cmd_get(int argc, char **argv);
 int cli_cmd_apply(int argc, char **argv);
 int cli_cmd_delete(int argc, char **argv);
 int cli_cmd_validate(int argc, char **argv);
+int cli_cmd_cordon(int argc, char **argv);
+int cli_cmd_uncordon(int argc, char **argv);
+int cli_cmd_drain(int argc, char **argv);
 
 #endif

@@ -38,7 +38,11 @@ const struct cli_command cli_commands[] = {
      "name. Logs to stderr; SIGTERM stops it.\n\n"
      "The node agent runs the pods bound to this node (unbound pods are bound here) and the static pods\n"
      "of --manifest-dir, with their cgroups under --cgroup-parent (default husk). Pods keep running when\n"
-     "the daemon stops; the next daemon takes them up again. --no-node serves the API only.\n",
+     "the daemon stops; the next daemon takes them up again. --no-node serves the API only.\n\n"
+     "Limits, as the kubelet's flags: --container-log-max-size (10Mi) and --container-log-max-files (5)\n"
+     "rotate container logs; --pod-pids-limit (4096, -1 for none) is each pod's pids.max; --eviction-hard\n"
+     "('memory.available<100Mi,nodefs.available<10%,nodefs.inodesFree<5%,imagefs.available<15%'; SIGNAL<Q\n"
+     "or SIGNAL<P%, comma-separated; empty for none) evicts pods when the node runs low.\n",
      cli_cmd_daemon},
     {"get", "Show objects: pods, nodes, namespaces, events, ...",
      "Usage: husk get RESOURCE [NAME...] [-n NS | -A] [-o wide|yaml|json|name] [-l SELECTOR]\n"
@@ -72,6 +76,22 @@ const struct cli_command cli_commands[] = {
      "Runs COMMAND in the container (the first one unless -c says otherwise) with its namespaces, cgroup,\n"
      "user and capabilities; -i passes stdin, -t gives it a terminal. The exit status is the command's.\n",
      cli_cmd_exec},
+    {"cordon", "Mark a node unschedulable",
+     "Usage: husk cordon NODE [--data-dir DIR]\n\n"
+     "Sets the Node's spec.unschedulable, as kubectl cordon: new pods are not bound to it (the API server\n"
+     "adds the taint node.kubernetes.io/unschedulable:NoSchedule); running pods stay.\n",
+     cli_cmd_cordon},
+    {"uncordon", "Mark a node schedulable again",
+     "Usage: husk uncordon NODE [--data-dir DIR]\n\nUndoes husk cordon, as kubectl uncordon.\n",
+     cli_cmd_uncordon},
+    {"drain", "Evict the pods of a node for maintenance",
+     "Usage: husk drain NODE [--ignore-daemonsets] [--delete-emptydir-data] [--force] [--grace-period N]\n"
+     "                 [--timeout DURATION] [--data-dir DIR]\n\n"
+     "Cordons the node, then evicts its pods through the Eviction API and waits until they are gone, as\n"
+     "kubectl drain. Mirror pods stay; DaemonSet-managed pods need --ignore-daemonsets, pods with an\n"
+     "emptyDir --delete-emptydir-data, pods no controller manages --force. --grace-period overrides each\n"
+     "pod's terminationGracePeriodSeconds; --timeout gives up waiting (default: wait forever).\n",
+     cli_cmd_drain},
     {NULL, NULL, NULL, NULL},
 };
 

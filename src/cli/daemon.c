@@ -2,6 +2,7 @@
 #include "api/daemon.h"
 #include "api/server.h"
 #include "cli/cli.h"
+#include "cli/daemon_limits.h"
 #include "base/log.h"
 
 #include <ctype.h>
@@ -26,19 +27,43 @@ static const char *flag_value(int argc, char **argv, int *i, const char *flag, i
     return argv[++*i];
 }
 
+enum {
+    F_DATA_DIR,
+    F_MANIFEST_DIR,
+    F_NODE_NAME,
+    F_LISTEN,
+    F_CGROUP_PARENT,
+    F_CNI_CONF_DIR,
+    F_CNI_BIN_DIR,
+    F_CNI_NETWORK,
+    F_POD_CIDR,
+    F_COUNT
+};
+
 int cli_cmd_daemon(int argc, char **argv)
 {
-    static const char *const flags[] = {"--data-dir", "--manifest-dir", "--node-name", "--listen",
-                                        "--cgroup-parent"};
-    const char *values[5] = {"/var/lib/husk", "/etc/husk/manifests", NULL, "127.0.0.1:6443", "husk"};
-    bool no_node = false;
+    static const char *const flags[F_COUNT] = {"--data-dir",    "--manifest-dir",  "--node-name",
+                                               "--listen",      "--cgroup-parent", "--cni-conf-dir",
+                                               "--cni-bin-dir", "--cni-network",   "--pod-cidr"};
+    const char *values[F_COUNT] = {
+        "/var/lib/husk",  "/etc/husk/manifests",       NULL,   "127.0.0.1:6443", "husk",
+        "/etc/cni/net.d", "/usr/lib/cni:/opt/cni/bin", "husk", "10.85.0.0/16"};
+    bool no_node = false, no_pod_network = false;
+    struct node_limits limits;
+    node_limits_default(&limits);
     for (int i = 1; i < argc; i++) {
-        int missing = 0, matched = 0;
+        int missing = 0, matched = cli_daemon_limit_flag(argc, argv, &i, &limits);
+        if (matched < 0)
+            return -matched;
         if (strcmp(argv[i], "--no-node") == 0) {
             no_node = true;
             continue;
         }
-        for (size_t f = 0; f < 5 && !matched; f++) {
+        if (strcmp(argv[i], "--no-pod-network") == 0) {
+            no_pod_network = true;
+            continue;
+        }
+        for (size_t f = 0; f < F_COUNT && !matched; f++) {
             const char *v = flag_value(argc, argv, &i, flags[f], &missing);
             if (missing)
                 return cli_usage_error("daemon", "flag needs an argument: %s", flags[f]);
@@ -51,24 +76,30 @@ int cli_cmd_daemon(int argc, char **argv)
             return cli_usage_error("daemon", "unknown argument: %s", argv[i]);
     }
     char hostname[256] = "localhost";
-    if (values[2] == NULL) {
+    if (values[F_NODE_NAME] == NULL) {
         /* The kubelet lowercases the host name too: node names are DNS subdomains. */
         gethostname(hostname, sizeof hostname - 1);
         for (char *p = hostname; *p; p++)
             *p = (char)tolower((unsigned char)*p);
-        values[2] = hostname;
+        values[F_NODE_NAME] = hostname;
     }
     char host[64];
-    struct api_daemon_config c = {.data_dir = values[0],
-                                  .manifest_dir = values[1],
-                                  .node_name = values[2],
-                                  .cgroup_parent = values[4],
-                                  .run_node = !no_node};
+    struct api_daemon_config c = {.data_dir = values[F_DATA_DIR],
+                                  .manifest_dir = values[F_MANIFEST_DIR],
+                                  .node_name = values[F_NODE_NAME],
+                                  .cgroup_parent = values[F_CGROUP_PARENT],
+                                  .run_node = !no_node,
+                                  .pod_network = !no_pod_network,
+                                  .cni = {.conf_dir = values[F_CNI_CONF_DIR],
+                                          .bin_path = values[F_CNI_BIN_DIR],
+                                          .network = values[F_CNI_NETWORK],
+                                          .subnet = values[F_POD_CIDR]}};
+    c.limits = &limits;
     husk_error err = {0};
-    if (api_parse_listen(values[3], host, sizeof host, &c.listen_port, &err) < 0)
+    if (api_parse_listen(values[F_LISTEN], host, sizeof host, &c.listen_port, &err) < 0)
         return cli_usage_error("daemon", "%s", err.message);
     c.listen_host = host;
-    if (values[0][0] == '\0' || values[2][0] == '\0')
+    if (values[F_DATA_DIR][0] == '\0' || values[F_NODE_NAME][0] == '\0')
         return cli_usage_error("daemon", "--data-dir and --node-name must not be empty");
     if (api_daemon_run(&c, &err) < 0) {
         log_error("daemon: %s", err.message);

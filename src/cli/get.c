@@ -59,7 +59,7 @@ static int print_output(const struct cli_opts *o, const struct objects_kind *kin
         else
             fprintf(stderr, "No resources found in %s namespace.\n", cli_namespace(o));
     } else {
-        cli_print_table(stdout, kind->resource, items, o->all_namespaces && kind->namespaced,
+        cli_print_table(stdout, kind, items, o->all_namespaces && kind->namespaced,
                         o->output != NULL && strcmp(o->output, "wide") == 0, true);
     }
     json_decref(items);
@@ -94,7 +94,7 @@ static int print_event(json_t *event, void *ctx)
         return 0;
     }
     json_t *items = json_pack("[O]", obj);
-    cli_print_table(stdout, w->kind->resource, items, w->opts->all_namespaces && w->kind->namespaced,
+    cli_print_table(stdout, w->kind, items, w->opts->all_namespaces && w->kind->namespaced,
                     out != NULL && strcmp(out, "wide") == 0, false);
     json_decref(items);
     return 0;
@@ -155,8 +155,9 @@ int cli_cmd_get(int argc, char **argv)
         return CLI_EXIT_FAILURE;
     }
     const char *ns = o.all_namespaces ? NULL : cli_namespace(&o);
-    char path[2048], query[1024];
+    char path[2048];
     if (o.nargs == 1) {
+        char query[1024];
         cli_resource_path(path, sizeof path, kind, ns, NULL);
         selector_query(&o, query, sizeof query);
         strncat(path, query, sizeof path - strlen(path) - 1);

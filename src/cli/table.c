@@ -4,11 +4,12 @@
 #include "api/table.h"
 #include "objects/kind.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define TABLE_MAX_COLUMNS 12
+#define TABLE_MAX_COLUMNS 16
 #define TABLE_CELL        256
 
 struct table {
@@ -63,99 +64,64 @@ long cli_age_seconds(const char *timestamp, time_t now)
     return (long)(now - timegm(&tm));
 }
 
-static const char *str_at(const json_t *obj, const char *a, const char *b)
+/* One object's row: the namespace (when with_ns) and the cells of the chosen columns. */
+static void server_row(struct table *t, const struct objects_kind *kind, const json_t *obj, bool with_ns,
+                       const size_t *chosen, size_t nchosen)
 {
-    return json_string_value(json_object_get(json_object_get(obj, a), b));
-}
-
-static void age_of(char *buf, size_t size, const char *timestamp)
-{
-    long age = cli_age_seconds(timestamp, time(NULL));
-    if (age < 0)
-        snprintf(buf, size, "<unknown>");
-    else
-        cli_human_duration(buf, size, age);
-}
-
-/* Pods, nodes, events and namespaces get the server's printer columns (src/api/table.c), the same cells
- * kubectl shows; the namespace column is the CLI's own for -A. */
-static void server_row(struct table *t, const char *resource, const json_t *obj, bool with_ns)
-{
-    const struct objects_kind *kind = objects_kind_find_resource("", "v1", resource);
     json_t *cells = api_table_cells(kind, obj, time(NULL));
-    const char *row[TABLE_MAX_COLUMNS + 1] = {str_at(obj, "metadata", "namespace")};
+    const char *row[TABLE_MAX_COLUMNS] = {0};
     char numbers[TABLE_MAX_COLUMNS][32];
-    for (size_t i = 0; i < json_array_size(cells) && i < TABLE_MAX_COLUMNS; i++) {
-        json_t *cell = json_array_get(cells, i);
+    size_t n = 0;
+    if (with_ns)
+        row[n++] = json_string_value(json_object_get(json_object_get(obj, "metadata"), "namespace"));
+    for (size_t i = 0; i < nchosen && n < TABLE_MAX_COLUMNS; i++, n++) {
+        json_t *cell = json_array_get(cells, chosen[i]);
         if (json_is_integer(cell)) {
-            snprintf(numbers[i], sizeof numbers[i], "%lld", (long long)json_integer_value(cell));
-            row[i + 1] = numbers[i];
+            snprintf(numbers[n], sizeof numbers[n], "%lld", (long long)json_integer_value(cell));
+            row[n] = numbers[n];
+        } else if (json_is_boolean(cell)) {
+            row[n] = json_is_true(cell) ? "true" : "false";
         } else {
-            row[i + 1] = json_string_value(cell);
+            row[n] = json_string_value(cell);
         }
     }
-    table_row(t, with_ns ? row : row + 1);
+    table_row(t, row);
     json_decref(cells);
 }
 
-static void generic_row(struct table *t, const json_t *obj, bool with_ns, bool namespaces)
-{
-    char age[32];
-    age_of(age, sizeof age, str_at(obj, "metadata", "creationTimestamp"));
-    const char *phase = str_at(obj, "status", "phase");
-    const char *row[] = {str_at(obj, "metadata", "namespace"), str_at(obj, "metadata", "name"),
-                         phase ?: "Active", age};
-    if (namespaces) {
-        table_row(t, row + 1);
-        return;
-    }
-    const char *plain[] = {row[0], row[1], age};
-    table_row(t, with_ns ? plain : plain + 1);
-}
-
-void cli_print_table(FILE *out, const char *resource, const json_t *items, bool with_ns, bool wide,
+/* Every kind gets the server's printer columns (src/api/table.c), the same cells kubectl shows: the
+ * priority-0 ones, and the rest with -o wide; the NAMESPACE column is the CLI's own for -A. */
+void cli_print_table(FILE *out, const struct objects_kind *kind, const json_t *items, bool with_ns, bool wide,
                      bool header)
 {
-    static const char *const pod_h[] = {"NAMESPACE", "NAME", "READY", "STATUS",         "RESTARTS",
-                                        "AGE",       "IP",   "NODE",  "NOMINATED NODE", "READINESS GATES"};
-    static const char *const node_h[] = {"NAME",           "STATUS",           "ROLES",       "AGE",
-                                         "VERSION",        "INTERNAL-IP",      "EXTERNAL-IP", "OS-IMAGE",
-                                         "KERNEL-VERSION", "CONTAINER-RUNTIME"};
-    static const char *const event_h[] = {"NAMESPACE", "LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"};
-    static const char *const ns_h[] = {"NAME", "STATUS", "AGE"};
-    static const char *const generic_h[] = {"NAMESPACE", "NAME", "AGE"};
-    struct table t = {0};
-    bool pods = strcmp(resource, "pods") == 0, nodes = strcmp(resource, "nodes") == 0;
-    bool events = strcmp(resource, "events") == 0, nss = strcmp(resource, "namespaces") == 0;
-    int skip = with_ns ? 0 : 1;
-    if (pods) {
-        t.ncols = (wide ? 10 : 6) - skip;
-        table_row(&t, pod_h + skip);
-    } else if (nodes) {
-        t.ncols = wide ? 10 : 5;
-        table_row(&t, node_h);
-    } else if (events) {
-        t.ncols = 6 - skip;
-        table_row(&t, event_h + skip);
-    } else if (nss) {
-        t.ncols = 3;
-        table_row(&t, ns_h);
-    } else {
-        t.ncols = 3 - skip;
-        table_row(&t, generic_h + skip);
+    json_t *columns = api_table_columns(kind);
+    size_t chosen[TABLE_MAX_COLUMNS], nchosen = 0, i;
+    char names[TABLE_MAX_COLUMNS][64];
+    const char *head[TABLE_MAX_COLUMNS] = {"NAMESPACE"};
+    struct table t = {.ncols = with_ns ? 1 : 0};
+    json_t *c;
+    json_array_foreach(columns, i, c)
+    {
+        if ((!wide && json_integer_value(json_object_get(c, "priority")) != 0) ||
+            t.ncols == TABLE_MAX_COLUMNS)
+            continue;
+        const char *name = json_string_value(json_object_get(c, "name"));
+        size_t j = 0;
+        for (; name != NULL && name[j] != '\0' && j + 1 < sizeof names[0]; j++)
+            names[t.ncols][j] = (char)toupper((unsigned char)name[j]);
+        names[t.ncols][j] = '\0';
+        head[t.ncols] = names[t.ncols];
+        t.ncols++;
+        chosen[nchosen++] = i;
     }
+    json_decref(columns);
+    table_row(&t, head);
     if (!header)
         t.nrows = 0;
     json_t *obj;
-    size_t i;
     json_array_foreach(items, i, obj)
     {
-        if (pods || events)
-            server_row(&t, resource, obj, with_ns);
-        else if (nodes)
-            server_row(&t, resource, obj, false);
-        else
-            generic_row(&t, obj, with_ns, nss);
+        server_row(&t, kind, obj, with_ns, chosen, nchosen);
     }
     table_print(out, &t);
 }

@@ -14,6 +14,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ARCHIVE_MAX_FILES 100000
@@ -87,6 +88,19 @@ static int read_small(struct archive *a, const char *name, char **ret, husk_erro
     return 0;
 }
 
+/* The member's data from the archive into the blob writer, through buf. */
+static int copy_member_data(struct archive *a, const struct member *m, struct image_blob_writer *w, char *buf,
+                            size_t size, husk_error *err)
+{
+    la_ssize_t n;
+    while ((n = archive_read_data(a, buf, size)) > 0)
+        if (image_blob_write(w, buf, (size_t)n, err) < 0)
+            return -1;
+    if (n < 0)
+        return husk_error_set(err, EIO, "reading %s from the archive: %s", m->name, archive_error_string(a));
+    return 0;
+}
+
 static int store_member(struct image_store *s, struct archive *a, struct member *m, husk_error *err)
 {
     /* blobs/sha256/HEX must hash to HEX; any other file is stored under its own hash. */
@@ -96,16 +110,15 @@ static int store_member(struct image_store *s, struct archive *a, struct member 
     struct image_blob_writer *w;
     if (image_blob_begin(s, &w, err) < 0)
         return -1;
-    static __thread char buf[1 << 16];
-    la_ssize_t n;
-    while ((n = archive_read_data(a, buf, sizeof buf)) > 0)
-        if (image_blob_write(w, buf, (size_t)n, err) < 0) {
-            image_blob_abort(w);
-            return -1;
-        }
-    if (n < 0) {
+    /* On the heap: a static __thread buffer would be in every thread of the daemon. */
+    enum { BUFFER_SIZE = 1 << 16 };
+    char *buf = malloc(BUFFER_SIZE);
+    int r = buf ? copy_member_data(a, m, w, buf, BUFFER_SIZE, err)
+                : husk_error_set(err, ENOMEM, "out of memory reading %s", m->name);
+    free(buf);
+    if (r < 0) {
         image_blob_abort(w);
-        return husk_error_set(err, EIO, "reading %s from the archive: %s", m->name, archive_error_string(a));
+        return -1;
     }
     return image_blob_commit(w, expected[0] ? expected : NULL, m->size, m->digest, err);
 }

@@ -8,6 +8,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -42,9 +43,13 @@ static int add_blob(struct image_store *s, struct archive *a, const char *digest
     archive_entry_free(e);
     if (r != ARCHIVE_OK)
         return husk_error_set(err, EIO, "writing %s: %s", name, archive_error_string(a));
-    static __thread char buf[1 << 16];
+    /* On the heap: a static __thread buffer would be in every thread of the daemon. */
+    enum { BUFFER_SIZE = 1 << 16 };
+    cleanup_free char *buf = malloc(BUFFER_SIZE);
+    if (buf == NULL)
+        return husk_error_set(err, ENOMEM, "out of memory writing %s", name);
     ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0)
+    while ((n = read(fd, buf, BUFFER_SIZE)) > 0)
         if (archive_write_data(a, buf, (size_t)n) != n)
             return husk_error_set(err, EIO, "writing %s: %s", name, archive_error_string(a));
     if (n < 0)

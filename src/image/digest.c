@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct image_hasher {
@@ -58,19 +59,16 @@ void image_digest_buffer(const void *data, size_t n, char out[IMAGE_DIGEST_STRIN
         snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
 }
 
-int image_digest_file_at(int dirfd, const char *name, char out[IMAGE_DIGEST_STRING_SIZE], long long *ret_size,
-                         husk_error *err)
+/* Hashes what fd holds, reading through buf. */
+static int hash_fd(int fd, const char *name, char *buf, size_t size, char out[IMAGE_DIGEST_STRING_SIZE],
+                   long long *ret_size, husk_error *err)
 {
-    cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return husk_error_set_errno(err, errno, "opening %s", name);
     struct image_hasher *h = image_hasher_new();
     if (h == NULL)
         return husk_error_set(err, ENOMEM, "out of memory hashing %s", name);
-    static __thread char buf[1 << 16];
     long long total = 0;
     for (;;) {
-        ssize_t n = read(fd, buf, sizeof buf);
+        ssize_t n = read(fd, buf, size);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -87,4 +85,21 @@ int image_digest_file_at(int dirfd, const char *name, char out[IMAGE_DIGEST_STRI
     if (ret_size != NULL)
         *ret_size = total;
     return 0;
+}
+
+int image_digest_file_at(int dirfd, const char *name, char out[IMAGE_DIGEST_STRING_SIZE], long long *ret_size,
+                         husk_error *err)
+{
+    cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return husk_error_set_errno(err, errno, "opening %s", name);
+    /* On the heap, not in thread-local storage: a static __thread buffer is copied into every thread the
+     * daemon starts (one per pod), used or not. */
+    enum { BUFFER_SIZE = 1 << 16 };
+    char *buf = malloc(BUFFER_SIZE);
+    if (buf == NULL)
+        return husk_error_set(err, ENOMEM, "out of memory hashing %s", name);
+    int r = hash_fd(fd, name, buf, BUFFER_SIZE, out, ret_size, err);
+    free(buf);
+    return r;
 }

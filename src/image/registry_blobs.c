@@ -2,6 +2,7 @@
  * file in the store, hashed on the way) and is renamed into place only when its size and digest match the
  * descriptor; a failed transfer is retried with a fresh temp file, so nothing partial is ever used. */
 #include "base/cleanup.h"
+#include "base/crashpoint.h"
 #include "image/registry_internal.h"
 
 #include <errno.h>
@@ -44,6 +45,7 @@ static size_t write_blob(char *data, size_t size, size_t nmemb, void *userdata)
         return 0;
     }
     t->received += (long long)n;
+    husk_crash_point("pull-blob");
     return n;
 }
 

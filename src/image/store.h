@@ -85,4 +85,9 @@ int image_store_remove_record(struct image_store *s, const char *name, husk_erro
 /* Removes blobs and layers that no record references, and stale temp files. Takes the lock itself. */
 int image_store_gc(struct image_store *s, size_t *ret_removed, husk_error *err);
 
+/* Removes what an interrupted pull or unpack left (temp blobs, half-unpacked layers in layers/tmp), when
+ * no pull or load is running (the exclusive lock is free now); otherwise does nothing. Nothing in them was
+ * ever used: a blob or layer is renamed into place only once complete. Returns how many were removed. */
+int image_store_sweep_temp(struct image_store *s, size_t *ret_removed, husk_error *err);
+
 #endif

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 
 struct digest_set {
     char (*items)[IMAGE_DIGEST_STRING_SIZE];
@@ -95,5 +96,40 @@ int image_store_gc(struct image_store *s, size_t *ret_removed, husk_error *err)
     free(layers.items);
     if (rc == 0 && ret_removed != NULL)
         *ret_removed = removed;
+    return rc;
+}
+
+/* Removes (and counts) the entries of dirfd whose names start with prefix. */
+static int remove_temp(int dirfd, const char *prefix, size_t *removed, husk_error *err)
+{
+    int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    cleanup_closedir DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return husk_error_set_errno(err, errno, "listing the image store");
+    }
+    for (struct dirent *de; (de = readdir(d)) != NULL;) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+            strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+            continue;
+        if (image_remove_tree_at(dirfd, de->d_name, err) < 0)
+            return -1;
+        (*removed)++;
+    }
+    return 0;
+}
+
+int image_store_sweep_temp(struct image_store *s, size_t *ret_removed, husk_error *err)
+{
+    size_t removed = 0;
+    *ret_removed = 0;
+    if (flock(s->lockfd, LOCK_EX | LOCK_NB) < 0)
+        return errno == EWOULDBLOCK ? 0 : husk_error_set_errno(err, errno, "locking the image store");
+    int rc = remove_temp(s->blobsfd, ".tmp-", &removed, err);
+    if (rc == 0)
+        rc = remove_temp(s->layertmpfd, "", &removed, err);
+    image_store_unlock(s);
+    *ret_removed = removed;
     return rc;
 }

@@ -3,6 +3,7 @@
  * and the hash covers exactly the bytes that were unpacked. */
 #include "image/unpack.h"
 #include "base/cleanup.h"
+#include "base/crashpoint.h"
 #include "image/files.h"
 #include "image/safepath.h"
 
@@ -254,6 +255,7 @@ static int unpack_entries(const struct unpack *u, struct archive *inner, husk_er
     while ((r = archive_read_next_header(inner, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
         if (apply_entry(u, inner, e, err) < 0)
             return -1;
+        husk_crash_point("unpack-layer");
     }
     if (r != ARCHIVE_EOF)
         return husk_error_set(err, EIO, "reading the layer tar: %s", archive_error_string(inner));

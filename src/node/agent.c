@@ -4,6 +4,8 @@
 
 #include "base/cleanup.h"
 #include "base/log.h"
+#include "node/network.h"
+#include "node/recover.h"
 #include "node/worker.h"
 #include "objects/pod.h"
 
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct node_agent {
     struct node_agent_config config;
@@ -55,22 +58,27 @@ static ssize_t find(const struct node_agent *agent, const char *uid)
     return -1;
 }
 
-/* Joins the workers that finished; their threads have returned, so this does not block for long. */
+/* Joins the workers that finished; their threads have returned, so this does not block for long. Several
+ * threads may reap at once (the kubelet link, API requests, the eviction manager): each entry is taken off
+ * the list under the lock before the lock is let go for the join, so no two take the same one (they did:
+ * a double free when many pods ended together). */
 static void reap(struct node_agent *agent)
 {
     pthread_mutex_lock(&agent->lock);
-    for (size_t d = 0; d < agent->done_count; d++) {
-        ssize_t i = find(agent, agent->done[d]);
+    while (agent->done_count > 0) {
+        char *uid = agent->done[--agent->done_count];
+        ssize_t i = find(agent, uid);
+        struct node_pod_worker *w = NULL;
         if (i >= 0) {
-            struct node_pod_worker *w = agent->workers[i];
+            w = agent->workers[i];
             agent->workers[i] = agent->workers[--agent->count];
-            pthread_mutex_unlock(&agent->lock);
-            node_worker_join_and_free(w);
-            pthread_mutex_lock(&agent->lock);
         }
-        free(agent->done[d]);
+        pthread_mutex_unlock(&agent->lock);
+        free(uid);
+        if (w != NULL)
+            node_worker_join_and_free(w);
+        pthread_mutex_lock(&agent->lock);
     }
-    agent->done_count = 0;
     pthread_mutex_unlock(&agent->lock);
 }
 
@@ -133,6 +141,56 @@ void node_agent_kill_pod(struct node_agent *agent, const char *uid, int64_t grac
     pthread_mutex_unlock(&agent->lock);
 }
 
+bool node_agent_evict_pod(struct node_agent *agent, const char *uid, const char *message,
+                          int64_t grace_seconds)
+{
+    bool evicted = false;
+    pthread_mutex_lock(&agent->lock);
+    ssize_t i = find(agent, uid);
+    if (i >= 0 && !agent->workers[i]->completed) {
+        struct node_pod_worker *w = agent->workers[i];
+        pthread_mutex_lock(&w->lock);
+        if (w->evict_message == NULL && !w->kill_requested && (w->evict_message = strdup(message)) != NULL) {
+            w->evict_grace_seconds = grace_seconds;
+            evicted = true;
+        }
+        pthread_mutex_unlock(&w->lock);
+        node_worker_wake(w);
+    }
+    pthread_mutex_unlock(&agent->lock);
+    return evicted;
+}
+
+bool node_agent_pod_evicted(struct node_agent *agent, const char *uid)
+{
+    pthread_mutex_lock(&agent->lock);
+    ssize_t i = find(agent, uid);
+    bool evicted = true;
+    if (i >= 0) {
+        struct node_pod_worker *w = agent->workers[i];
+        pthread_mutex_lock(&w->lock);
+        evicted = w->gone || w->evicted;
+        pthread_mutex_unlock(&w->lock);
+    }
+    pthread_mutex_unlock(&agent->lock);
+    return evicted;
+}
+
+bool node_agent_pod_active(struct node_agent *agent, const char *uid)
+{
+    pthread_mutex_lock(&agent->lock);
+    ssize_t i = find(agent, uid);
+    bool active = false;
+    if (i >= 0) {
+        struct node_pod_worker *w = agent->workers[i];
+        pthread_mutex_lock(&w->lock);
+        active = !w->gone && !w->completed && !w->kill_requested && w->evict_message == NULL;
+        pthread_mutex_unlock(&w->lock);
+    }
+    pthread_mutex_unlock(&agent->lock);
+    return active;
+}
+
 json_t *node_agent_pods(struct node_agent *agent)
 {
     reap(agent);
@@ -149,6 +207,17 @@ json_t *node_agent_pods(struct node_agent *agent)
     return list;
 }
 
+/* The network goes before the sandbox that pins its namespace: the DEL needs it to find what to undo. */
+static void detach_network(struct node_agent *agent, const char *uid, const char *pod_dir)
+{
+    char state_dir[4600];
+    snprintf(state_dir, sizeof state_dir, "%s/sandbox", pod_dir);
+    husk_error err = {0};
+    if (agent->config.cni != NULL &&
+        node_network_detach_pod(agent->config.cni, agent->data_dir, uid, state_dir, &err) < 0)
+        log_warn("pod %s: deleting its network attachment: %s", uid, err.message);
+}
+
 /* Resumes the pods a previous daemon left under DATA_DIR/pods: each has its worker.json. */
 static void resume(struct node_agent *agent)
 {
@@ -160,16 +229,27 @@ static void resume(struct node_agent *agent)
         if (e->d_name[0] == '.')
             continue;
         char path[4400];
-        snprintf(path, sizeof path, "%s/%s/worker.json", dir, e->d_name);
-        json_t *record = json_load_file(path, 0, NULL);
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        json_t *record = node_worker_record_load(path);
         json_t *pod = json_object_get(record, "pod");
         husk_error err = {0};
-        if (pod == NULL)
-            log_warn("pod dir %s/%s has no readable worker.json; leaving it alone", dir, e->d_name);
-        else if (add_worker(agent, pod, &err) < 0)
+        if (pod == NULL) {
+            /* The API hands the pod over again if it still has it; until then nothing may run unrecorded. */
+            log_warn("pod dir %s has no readable worker.json; its volumes stay for the API's copy", path);
+            detach_network(agent, e->d_name, path);
+            node_sandbox_discard(path, agent->cgroup_parent, e->d_name);
+        } else if (add_worker(agent, pod, &err) < 0)
             log_warn("resuming pod %s: %s", e->d_name, err.message);
         json_decref(record);
     }
+}
+
+static bool pod_dir_exists(void *data, const char *uid)
+{
+    const struct node_agent *agent = data;
+    char path[4400];
+    snprintf(path, sizeof path, "%s/pods/%s", agent->data_dir, uid);
+    return access(path, F_OK) == 0;
 }
 
 int node_agent_new(const struct node_agent_config *config, struct node_agent **ret, husk_error *err)
@@ -188,8 +268,8 @@ int node_agent_new(const struct node_agent_config *config, struct node_agent **r
     agent->config.host_ip = agent->host_ip;
     pthread_mutex_init(&agent->lock, NULL);
     char path[4096];
-    const char *subdirs[] = {"", "/pods", "/logs"};
-    for (size_t i = 0; i < 3; i++) {
+    const char *subdirs[] = {"", "/pods", "/logs", "/network"};
+    for (size_t i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s%s", agent->data_dir, subdirs[i]);
         if (mkdir(path, 0700) < 0 && errno != EEXIST) {
             husk_error_set_errno(err, errno, "creating %s", path);
@@ -200,6 +280,10 @@ int node_agent_new(const struct node_agent_config *config, struct node_agent **r
     pthread_mutex_lock(&agent->lock);
     resume(agent);
     pthread_mutex_unlock(&agent->lock);
+    if (config->cni != NULL) {
+        snprintf(path, sizeof path, "%s/network", agent->data_dir);
+        node_network_reconcile(config->cni, path, pod_dir_exists, agent);
+    }
     *ret = agent;
     return 0;
 }
@@ -248,4 +332,43 @@ int node_pod_sandbox_dir(const char *data_dir, const json_t *pod, char *buf, siz
         return -1;
     int n = snprintf(buf, size, "%s/pods/%s/sandbox", data_dir, uid);
     return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* A logs dir is NS_NAME_UID: the uid is what follows the last underscore. */
+static const char *log_dir_uid(const char *name)
+{
+    const char *underscore = strrchr(name, '_');
+    return underscore ? underscore + 1 : name;
+}
+
+/* Removes the entries of DATA_DIR/SUB that belong to no worker and no known pod. Under the agent's lock, so
+ * that no worker is being added meanwhile. */
+static void remove_orphans_in(struct node_agent *agent, const char *sub, const json_t *known)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/%s", agent->data_dir, sub);
+    bool pods = strcmp(sub, "pods") == 0;
+    cleanup_closedir DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        const char *uid = pods ? e->d_name : log_dir_uid(e->d_name);
+        if (e->d_name[0] == '.' || find(agent, uid) >= 0 || json_object_get(known, uid) != NULL)
+            continue;
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        log_info("pod %s is not in the API and has no worker: removing %s", uid, path);
+        if (pods)
+            node_pod_dir_remove(path, agent->cgroup_parent, uid);
+        else
+            node_worker_remove_tree(path);
+    }
+}
+
+void node_agent_remove_orphans(struct node_agent *agent, const json_t *known)
+{
+    reap(agent);
+    pthread_mutex_lock(&agent->lock);
+    remove_orphans_in(agent, "pods", known);
+    remove_orphans_in(agent, "logs", known);
+    pthread_mutex_unlock(&agent->lock);
 }

@@ -8,6 +8,8 @@
 #include "base/error.h"
 #include "image/image.h"
 #include "node/backoff.h"
+#include "node/cni.h"
+#include "node/limits.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -39,6 +41,8 @@ struct node_agent_config {
     const struct image_pull_options *pull_options; /* NULL: defaults */
     struct node_agent_hooks hooks;
     struct node_backoff backoff; /* periods; zeros are Kubernetes' defaults */
+    struct node_cni *cni;        /* the pod network (not owned); NULL: pods have their loopback only */
+    struct node_limits limits;   /* log rotation, pod PID limit, eviction; zeros: no rotation, 4096 PIDs */
 };
 
 /* Starts the agent and resumes every pod found under DATA_DIR/pods (their containers keep running). */
@@ -54,6 +58,12 @@ void node_agent_kill_pod(struct node_agent *agent, const char *uid, int64_t grac
 /* The pods the agent runs (a new array of their JSON), for reconciling with the API after a restart. */
 json_t *node_agent_pods(struct node_agent *agent);
 
+/* The kubelet's housekeeping of orphaned pod dirs: removes what is left on disk (sandbox, volumes' mounts,
+ * pod dir, logs) of pods that have no worker and whose uid is not a key of known (the API's pods). They
+ * are left by a daemon killed between creating a pod's dir and recording it, or by a pod deleted from the
+ * API while the daemon was down before the node recorded it. */
+void node_agent_remove_orphans(struct node_agent *agent, const json_t *known);
+
 /* Stops the workers and frees the agent; the pods keep running, to be resumed by the next agent. */
 void node_agent_free(struct node_agent *agent);
 
@@ -63,6 +73,17 @@ void node_agent_free(struct node_agent *agent);
 int node_pod_log_path(const char *data_dir, const json_t *pod, const char *container, int64_t restart,
                       char *buf, size_t size);
 int node_pod_sandbox_dir(const char *data_dir, const json_t *pod, char *buf, size_t size);
+
+/* Evicts the pod (the eviction manager's decision): it fails with reason Evicted and message, its
+ * containers stopped within grace_seconds. False when the agent does not run it or it has finished. */
+bool node_agent_evict_pod(struct node_agent *agent, const char *uid, const char *message,
+                          int64_t grace_seconds);
+
+/* Whether the pod of uid, evicted, has its containers stopped (or is gone altogether). */
+bool node_agent_pod_evicted(struct node_agent *agent, const char *uid);
+
+/* Whether the pod of uid runs on this agent and has not finished (evicted, completed, failed). */
+bool node_agent_pod_active(struct node_agent *agent, const char *uid);
 
 /* Internals the workers share. */
 const struct node_agent_config *node_agent_config(const struct node_agent *agent);

@@ -106,6 +106,10 @@ static json_t *conditions(struct node_pod_worker *w, bool initialized, bool term
     json_array_append_new(
         list, condition(w, "ContainersReady", is_ready, reason, terminal || ready ? NULL : message, now));
     json_array_append_new(list, condition(w, "PodScheduled", true, NULL, NULL, now));
+    /* The kubelet marks the pods it evicts (KEP-3329: reason TerminationByKubelet, the eviction message). */
+    if (w->terminal_reason != NULL && strcmp(w->terminal_reason, "Evicted") == 0)
+        json_array_append_new(
+            list, condition(w, "DisruptionTarget", true, "TerminationByKubelet", w->terminal_message, now));
     json_decref(w->conditions);
     w->conditions = json_incref(list);
     return list;
@@ -134,11 +138,27 @@ json_t *node_worker_status(struct node_pod_worker *w)
         json_object_set_new(status, "hostIP", json_string(config->host_ip));
         json_object_set_new(status, "hostIPs", json_pack("[{s:s}]", "ip", config->host_ip));
     }
+    const char *pod_ip = node_worker_pod_ip(w);
+    if (pod_ip != NULL) {
+        json_object_set_new(status, "podIP", json_string(pod_ip));
+        json_t *ips = json_array();
+        size_t i;
+        json_t *ip;
+        json_array_foreach(w->pod_ips, i, ip)
+        {
+            json_array_append_new(ips, json_pack("{s:O}", "ip", ip));
+        }
+        if (json_array_size(ips) == 0)
+            json_array_append_new(ips, json_pack("{s:s}", "ip", pod_ip));
+        json_object_set_new(status, "podIPs", ips);
+    }
     if (json_array_size(init) > 0)
         json_object_set_new(status, "initContainerStatuses", init);
     else
         json_decref(init);
     json_object_set_new(status, "containerStatuses", apps);
+    if (w->terminal_reason == NULL && w->admit_message != NULL)
+        json_object_set_new(status, "message", json_string(w->admit_message));
     if (w->terminal_reason != NULL) {
         json_object_set_new(status, "reason", json_string(w->terminal_reason));
         json_object_set_new(status, "message", json_string(w->terminal_message ? w->terminal_message : ""));

@@ -5,6 +5,7 @@
 
 #include "base/cleanup.h"
 #include "base/log.h"
+#include "node/recover.h"
 #include "objects/pod.h"
 
 #include <errno.h>
@@ -17,6 +18,9 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
+
+/* How often a worker without an inotify instance reads its containers' state files. */
+#define NO_INOTIFY_POLL_MS 100
 
 int64_t node_now_ms(void)
 {
@@ -137,10 +141,11 @@ int node_worker_save(struct node_pod_worker *w, husk_error *err)
     json_t *containers = json_object();
     for (size_t i = 0; i < w->count; i++)
         json_object_set_new(containers, w->containers[i].name, container_record(&w->containers[i]));
-    json_t *record = json_pack("{s:O,s:o,s:s,s:O?,s:b,s:b,s:s?,s:s?}", "pod", w->pod, "containers",
-                               containers, "startTime", w->start_time, "conditions", w->conditions,
-                               "podFailed", w->pod_failed, "completed", w->completed, "terminalReason",
-                               w->terminal_reason, "terminalMessage", w->terminal_message);
+    json_t *record =
+        json_pack("{s:i,s:O,s:o,s:s,s:O?,s:b,s:b,s:s?,s:s?}", "formatVersion", NODE_WORKER_RECORD_VERSION,
+                  "pod", w->pod, "containers", containers, "startTime", w->start_time, "conditions",
+                  w->conditions, "podFailed", w->pod_failed, "completed", w->completed, "terminalReason",
+                  w->terminal_reason, "terminalMessage", w->terminal_message);
     char path[4096], tmp[4200];
     snprintf(path, sizeof path, "%s/worker.json", w->pod_dir);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -152,22 +157,30 @@ int node_worker_save(struct node_pod_worker *w, husk_error *err)
     return 0;
 }
 
+/* Every field is optional, so that a record of an older format (fewer fields) still resumes the container
+ * instead of starting a second instance of it; a container with a state that is not waiting exists. */
 static void restore_container(struct node_container *c, json_t *record)
 {
-    int exists = 0, started = 0, ready = 0, runs = 0;
+    int exists = -1, started = 0, ready = 0, runs = 0;
     json_int_t backoff = 0;
     json_t *state = NULL, *last = NULL;
     const char *image_id = NULL, *image = NULL;
-    if (json_unpack(record, "{s:b,s:i,s:o,s:o,s:b,s:b,s:I,s?s,s?s}", "exists", &exists, "runs", &runs,
+    if (json_unpack(record, "{s?b,s?i,s?o,s?o,s?b,s?b,s?I,s?s,s?s}", "exists", &exists, "runs", &runs,
                     "state", &state, "lastState", &last, "started", &started, "ready", &ready,
                     "nextBackoffMs", &backoff, "imageID", &image_id, "image", &image) < 0)
         return;
+    if (exists < 0)
+        exists = json_is_object(state) && json_object_get(state, "waiting") == NULL;
     c->exists = exists;
     c->runs = runs;
-    json_decref(c->state);
-    c->state = json_incref(state);
-    json_decref(c->last_state);
-    c->last_state = json_incref(last);
+    if (json_is_object(state)) {
+        json_decref(c->state);
+        c->state = json_incref(state);
+    }
+    if (json_is_object(last)) {
+        json_decref(c->last_state);
+        c->last_state = json_incref(last);
+    }
     c->started = started;
     c->ready = ready;
     c->backoff.next_delay_ms = backoff;
@@ -179,11 +192,13 @@ static void restore_container(struct node_container *c, json_t *record)
 /* Takes up the record a previous daemon left; a missing or unreadable one starts the pod afresh. */
 static void restore(struct node_pod_worker *w)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/worker.json", w->pod_dir);
-    json_t *record = json_load_file(path, 0, NULL);
-    if (record == NULL)
+    const char *cgroup_parent = node_agent_config(w->agent)->cgroup_parent;
+    json_t *record = node_worker_record_load(w->pod_dir);
+    if (record == NULL) {
+        node_worker_detach_network(w);
+        node_sandbox_discard(w->pod_dir, cgroup_parent, w->uid);
         return;
+    }
     json_t *containers = json_object_get(record, "containers");
     for (size_t i = 0; i < w->count; i++)
         restore_container(&w->containers[i], json_object_get(containers, w->containers[i].name));
@@ -202,11 +217,8 @@ static void restore(struct node_pod_worker *w)
     w->terminal_reason = reason ? strdup(reason) : NULL;
     w->terminal_message = message ? strdup(message) : NULL;
     json_decref(record);
-    char state_dir[4200];
-    snprintf(state_dir, sizeof state_dir, "%s/sandbox", w->pod_dir);
-    husk_error err = {0};
-    if (access(state_dir, F_OK) == 0 && runtime_sandbox_open(state_dir, &w->sandbox, &err) < 0)
-        log_warn("pod %s: reopening its sandbox: %s", w->uid, err.message);
+    w->sandbox = node_sandbox_reopen(w->pod_dir, cgroup_parent, w->uid);
+    node_worker_resume_network(w);
 }
 
 static void handle_requests(struct node_pod_worker *w, bool *ret_stop, bool *ret_kill, int64_t *ret_grace)
@@ -288,8 +300,10 @@ static void *worker_main(void *arg)
         report(w);
         struct pollfd fds[2] = {{.fd = w->wake_fd, .events = POLLIN},
                                 {.fd = w->inotify_fd, .events = POLLIN}};
-        /* The timeout is a safety net for a missed notification; exits normally arrive through inotify. */
-        int timeout = next < 0 || next > 2000 ? 2000 : (int)next;
+        /* The timeout is a safety net for a missed notification; exits normally arrive through inotify.
+         * Without an inotify instance (see node_worker_new) the state files are polled instead. */
+        int most = w->inotify_fd >= 0 ? 2000 : NO_INOTIFY_POLL_MS;
+        int timeout = next < 0 || next > most ? most : (int)next;
         if (poll(fds, 2, timeout) > 0) {
             drain(w->wake_fd);
             drain(w->inotify_fd);
@@ -320,16 +334,32 @@ int node_worker_new(struct node_agent *agent, const json_t *pod, struct node_pod
     w->start_time = node_rfc3339_now();
     w->started_ms = node_now_ms();
     w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    int wake_errno = w->wake_fd < 0 ? errno : 0;
     w->inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    /* Instances are counted per user (fs.inotify.max_user_instances, 128 by default) across the host, and
+     * each worker has one: past the limit a pod still runs, its exits found by polling. */
+    if (w->inotify_fd < 0)
+        log_warn("pod %s: no inotify instance (%s; see fs.inotify.max_user_instances): container exits are "
+                 "polled every %d ms",
+                 objects_meta_name(pod), strerror(errno), NO_INOTIFY_POLL_MS);
     pthread_mutex_init(&w->lock, NULL);
     if (w->uid == NULL || w->pod_dir == NULL || w->log_dir == NULL || w->start_time == NULL ||
-        w->wake_fd < 0 || w->inotify_fd < 0 || set_pod(w, json_deep_copy(pod)) < 0) {
+        w->wake_fd < 0 || set_pod(w, json_deep_copy(pod)) < 0) {
         node_worker_join_and_free(w);
+        if (wake_errno != 0)
+            return husk_error_set_errno(err, wake_errno, "setting up the worker of pod %s: eventfd", uid);
         return husk_error_set(err, ENOMEM, "setting up the worker of pod %s", uid);
     }
     mkdir(w->pod_dir, 0700);
     restore(w);
-    if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+    /* 1 MiB instead of glibc's 8 MiB: a worker's deepest calls (an image pull through libcurl and OpenSSL,
+     * a store write through SQLite) use well under a quarter of it, and there is one worker per pod. */
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, (size_t)1 << 20);
+    int created = pthread_create(&w->thread, &attr, worker_main, w);
+    pthread_attr_destroy(&attr);
+    if (created != 0) {
         w->thread = 0;
         node_worker_join_and_free(w);
         return husk_error_set(err, EAGAIN, "starting the worker thread of pod %s", uid);
@@ -357,6 +387,7 @@ void node_worker_join_and_free(struct node_pod_worker *w)
     }
     free(w->containers);
     runtime_sandbox_free(w->sandbox);
+    json_decref(w->pod_ips);
     json_decref(w->pod);
     json_decref(w->pending_pod);
     json_decref(w->conditions);
@@ -367,6 +398,8 @@ void node_worker_join_and_free(struct node_pod_worker *w)
     free(w->start_time);
     free(w->terminal_reason);
     free(w->terminal_message);
+    free(w->admit_message);
+    free(w->evict_message);
     if (w->wake_fd >= 0)
         close(w->wake_fd);
     if (w->inotify_fd >= 0)

@@ -53,29 +53,36 @@ struct node_pod_worker {
     char *pod_dir; /* DATA/pods/UID */
     char *log_dir; /* DATA/logs/NS_NAME_UID */
     struct runtime_sandbox *sandbox;
+    json_t *pod_ips;                   /* the pod's IPs from its network (strings), or NULL */
     struct node_container *containers; /* init containers first, in order, then app containers */
     size_t count;
     char *start_time;      /* RFC 3339, when the worker first saw the pod */
     json_t *conditions;    /* last reported conditions, for their transition times */
     json_t *last_status;   /* last reported status */
-    bool pod_failed;       /* an init container failed under restartPolicy Never */
-    bool completed;        /* every container has finished for good */
     char *terminal_reason; /* "DeadlineExceeded" */
     char *terminal_message;
+    char *admit_message;       /* why the pod cannot start yet (a full disk), shown as status.message */
     int64_t started_ms;        /* monotonic, for activeDeadlineSeconds */
     int64_t volumes_synced_ms; /* monotonic: the last refresh of configMap/secret/downwardAPI volumes */
 
     /* Requests from other threads, under lock. */
     pthread_mutex_t lock;
-    bool kill_requested;
     int64_t kill_grace_seconds;
     json_t *pending_pod;
-    bool stop_thread; /* the daemon stops; the pod keeps running */
+    char *evict_message; /* the eviction manager evicts the pod (worker_evict.c) */
+    int64_t evict_grace_seconds;
 
     pthread_t thread;
     int wake_fd;    /* eventfd */
     int inotify_fd; /* container state changes */
-    bool gone;      /* terminated and cleaned up */
+
+    /* Flags, together for the struct's packing. */
+    bool pod_failed;        /* an init container failed under restartPolicy Never */
+    _Atomic bool completed; /* every container has finished for good (read by the eviction manager) */
+    bool kill_requested;    /* under lock, with kill_grace_seconds */
+    bool stop_thread;       /* under lock: the daemon stops; the pod keeps running */
+    bool evicted;           /* its containers are stopped after an eviction */
+    bool gone;              /* terminated and cleaned up */
 };
 
 /* worker.c */
@@ -104,6 +111,8 @@ void node_worker_refresh_container(struct node_pod_worker *w, struct node_contai
  * together, then the sidecars in reverse order; teardown removes the sandbox, volumes and logs. */
 void node_worker_stop_containers(struct node_pod_worker *w, int64_t grace_seconds);
 void node_worker_teardown(struct node_pod_worker *w);
+/* Removes a tree without following symlinks or crossing into mounts (worker_stop.c). */
+void node_worker_remove_tree(const char *path);
 
 /* worker_probe.c: probes and lifecycle hooks */
 void node_worker_probes_reset(struct node_container *c);
@@ -116,6 +125,24 @@ void node_worker_pre_stop(struct node_pod_worker *w, struct node_container *c, i
 
 /* The downward API's facts and the API lookup for this worker's pod. */
 struct node_pod_facts node_worker_facts(struct node_pod_worker *w);
+
+/* worker_network.c: attaches the new sandbox to the pod network (and gives /etc/hosts the pod's IP);
+ * detaches it before the sandbox is removed; on resume, reads back the IPs. */
+int node_worker_attach_network(struct node_pod_worker *w, husk_error *err);
+void node_worker_detach_network(struct node_pod_worker *w);
+void node_worker_resume_network(struct node_pod_worker *w);
+/* The pod should be on the network and is not (a crash while attaching it, or a failed attach). */
+bool node_worker_network_missing(const struct node_pod_worker *w);
+/* The pod's IP for status.podIP, /etc/hosts and the downward API: the first network IP, the node's for
+ * hostNetwork, else NULL. */
+const char *node_worker_pod_ip(const struct node_pod_worker *w);
+
+/* worker_evict.c: an eviction the agent asked for: the pod fails with reason Evicted, its containers are
+ * stopped within the eviction's grace period and its emptyDirs emptied; true when it happened. */
+bool node_worker_evict_if_requested(struct node_pod_worker *w);
+/* Whether the data dir and the log dir have room for a new sandbox; false (with a Warning event and
+ * w->admit_message naming the full filesystem) when either is full. */
+bool node_worker_disk_admits(struct node_pod_worker *w);
 
 /* pod_status.c */
 json_t *node_worker_status(struct node_pod_worker *w);

@@ -6,8 +6,10 @@
 
 #include "base/arena.h"
 #include "base/cleanup.h"
+#include "base/crashpoint.h"
 #include "base/fs.h"
 #include "node/env.h"
+#include "node/limits.h"
 #include "node/pod_config.h"
 #include "node/volumes.h"
 #include "objects/pod.h"
@@ -195,6 +197,7 @@ struct node_pod_facts node_worker_facts(struct node_pod_worker *w)
     return (struct node_pod_facts){
         .node_name = config->node_name,
         .host_ip = config->host_ip,
+        .pod_ip = node_worker_pod_ip(w),
         .node_allocatable_milli_cpu = sysconf(_SC_NPROCESSORS_ONLN) * 1000,
         .node_allocatable_memory = pages > 0 && page > 0 ? (int64_t)pages * page : 0,
         .lookup = is_static ? static_pod_lookup : config->hooks.lookup,
@@ -218,7 +221,10 @@ static int build_config(struct node_pod_worker *w, struct node_container *c, con
     *strrchr(path, '/') = '\0';
     if (husk_mkdir_p(path, 0755, err) < 0)
         return -1;
-    return node_container_config(w->pod, c->spec, &image, &facts, w->pod_dir, log, arena, ret, err);
+    if (node_container_config(w->pod, c->spec, &image, &facts, w->pod_dir, log, arena, ret, err) < 0)
+        return -1;
+    node_limits_apply_to_container(&node_agent_config(w->agent)->limits, ret);
+    return 0;
 }
 
 static void watch_state(struct node_pod_worker *w, struct node_container *c)
@@ -244,6 +250,8 @@ static void mark_running(struct node_pod_worker *w, struct node_container *c,
     c->started_ms = node_now_ms();
     node_worker_probes_reset(c);
     watch_state(w, c);
+    /* An exit before the watch was added (a quick /bin/true) sends no event: one more pass reads it. */
+    node_worker_wake(w);
 }
 
 void node_worker_start_container(struct node_pod_worker *w, struct node_container *c)
@@ -276,6 +284,7 @@ void node_worker_start_container(struct node_pod_worker *w, struct node_containe
         c->exists = true;
         node_worker_event(w, c, "Normal", "Created", "Created container %s", c->name);
         r = runtime_container_start(w->sandbox, c->name, &err);
+        husk_crash_point("container-start");
     }
     if (r == 0)
         r = runtime_container_status(w->sandbox, c->name, &st, &err);

@@ -4,6 +4,7 @@
  * sandbox, the pod's volumes and logs are removed. */
 #include "node/worker.h"
 
+#include "base/crashpoint.h"
 #include "base/log.h"
 #include "node/volumes.h"
 
@@ -26,6 +27,7 @@ static void signal_container(struct node_pod_worker *w, struct node_container *c
     husk_error err = {0};
     if (runtime_container_kill(w->sandbox, c->name, sig, &err) < 0)
         log_debug("pod %s: signalling %s: %s", w->uid, c->name, err.message);
+    husk_crash_point("container-stop");
 }
 
 /* Waits until the deadline for every container in the list to exit, then kills what is left. Gives up
@@ -112,7 +114,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 /* FTW_PHYS: never follow a symlink a container planted in an emptyDir; FTW_MOUNT: never cross into a
  * mount left behind. */
-static void remove_tree(const char *path)
+void node_worker_remove_tree(const char *path)
 {
     nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
@@ -120,11 +122,13 @@ static void remove_tree(const char *path)
 void node_worker_teardown(struct node_pod_worker *w)
 {
     husk_error err = {0};
+    node_worker_detach_network(w);
     if (w->sandbox != NULL && runtime_sandbox_remove(w->sandbox, &err) < 0)
         log_warn("pod %s: removing its sandbox: %s", w->uid, err.message);
     runtime_sandbox_free(w->sandbox);
     w->sandbox = NULL;
+    husk_crash_point("pod-delete");
     node_volumes_teardown(w->pod, w->pod_dir);
-    remove_tree(w->pod_dir);
-    remove_tree(w->log_dir);
+    node_worker_remove_tree(w->pod_dir);
+    node_worker_remove_tree(w->log_dir);
 }

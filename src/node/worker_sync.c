@@ -5,6 +5,7 @@
 #include "node/worker.h"
 
 #include "base/log.h"
+#include "node/limits.h"
 #include "node/pod_config.h"
 #include "node/volumes.h"
 #include "objects/pod.h"
@@ -223,7 +224,7 @@ static void sync_volumes(struct node_pod_worker *w)
 
 int64_t node_worker_sync(struct node_pod_worker *w)
 {
-    if (w->completed)
+    if (w->completed || node_worker_evict_if_requested(w))
         return -1;
     if (!ensure_sandbox(w))
         return 2000;
@@ -260,15 +261,30 @@ static char *read_host_resolv_conf(void)
     return buf;
 }
 
+/* A sandbox that lost its network (the daemon stopped while attaching it, or the attach failed) is
+ * attached again, until it works. */
+static bool ensure_network(struct node_pod_worker *w)
+{
+    if (!node_worker_network_missing(w))
+        return true;
+    husk_error err = {0};
+    if (node_worker_attach_network(w, &err) == 0)
+        return true;
+    node_worker_event(w, NULL, "Warning", "FailedCreatePodSandBox", "Failed to create pod sandbox: %s",
+                      err.message);
+    return false;
+}
+
 /* Creates the pod's volumes and sandbox once; a sandbox whose supervisor died is replaced, which restarts
  * the pod: every init container runs again (the kubelet's behaviour when a sandbox is lost). */
 static bool ensure_sandbox(struct node_pod_worker *w)
 {
     if (w->sandbox != NULL && runtime_sandbox_alive(w->sandbox))
-        return true;
+        return ensure_network(w);
     husk_error err = {0};
     if (w->sandbox != NULL) {
         log_warn("pod %s: its sandbox is gone; recreating it", w->uid);
+        node_worker_detach_network(w);
         runtime_sandbox_remove(w->sandbox, &err);
         runtime_sandbox_free(w->sandbox);
         w->sandbox = NULL;
@@ -283,6 +299,8 @@ static bool ensure_sandbox(struct node_pod_worker *w)
             }
         }
     }
+    if (!node_worker_disk_admits(w))
+        return false;
     struct node_pod_facts facts = node_worker_facts(w);
     if (node_volumes_prepare(w->pod, w->pod_dir, &facts, &err) < 0) {
         node_worker_event(w, NULL, "Warning", "FailedMount", "%s", err.message);
@@ -294,10 +312,18 @@ static bool ensure_sandbox(struct node_pod_worker *w)
     mkdir(w->log_dir, 0755);
     int r = node_sandbox_config(w->pod, w->pod_dir, w->log_dir, resolv, NULL, &arena, &config, &err);
     config.cgroup_parent = node_agent_config(w->agent)->cgroup_parent;
+    node_limits_apply_to_sandbox(&node_agent_config(w->agent)->limits, &config);
     if (r == 0)
         r = runtime_sandbox_create(&config, &w->sandbox, &err);
     free(resolv);
     husk_arena_free(&arena);
+    if (r == 0 && node_worker_attach_network(w, &err) < 0) {
+        husk_error ignored = {0};
+        runtime_sandbox_remove(w->sandbox, &ignored);
+        runtime_sandbox_free(w->sandbox);
+        w->sandbox = NULL;
+        r = -1;
+    }
     if (r < 0) {
         node_worker_event(w, NULL, "Warning", "FailedCreatePodSandBox", "Failed to create pod sandbox: %s",
                           err.message);

@@ -209,3 +209,10 @@ size_t objects_schema_check(const json_t *value, const struct objects_field *fie
     check_object(&w, value, fields, path);
     return w.type_errors;
 }
+
+const struct objects_field *objects_schema_table_end(const struct objects_field *fields)
+{
+    while (fields->name != NULL)
+        fields++;
+    return fields;
+}

@@ -24,12 +24,22 @@ enum objects_field_type {
     OBJECTS_FIELD_ANY,           /* free-form: not checked */
 };
 
+/* A field, or (name NULL) the end of a table. A table's end names the Kubernetes type the table describes
+ * (type_name, the OpenAPI definition name "io.k8s.api.core.v1.Container"; NULL for an anonymous struct)
+ * and carries the type's description; a field's description is the field's. OpenAPI (src/api/openapi*.c)
+ * and `kubectl explain` read both; "" means none. */
 struct objects_field {
     const char *name; /* NULL ends a table */
-    enum objects_field_type type;
-    bool list; /* a JSON array of `type` */
     const struct objects_field *fields;
+    const char *description;
+    const char *type_name; /* only on a table's end */
+    enum objects_field_type type;
+    bool list;     /* a JSON array of `type` */
+    bool required; /* upstream's +required: OpenAPI lists it, `kubectl explain` marks it */
 };
+
+/* The end entry of a table (its type name and description). */
+const struct objects_field *objects_schema_table_end(const struct objects_field *fields);
 
 /* Walks value against fields, adding a warning (error when strict) per unknown field and an error per
  * wrongly typed value. path is the path of value ("" for the root). Returns the number of wrongly typed

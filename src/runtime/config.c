@@ -49,6 +49,10 @@ int runtime_container_config_save(const struct runtime_container_config *c, cons
         string_array(c->capabilities_drop), "privileged", c->privileged, "no_new_privs", c->no_new_privs,
         "seccomp", (int)c->seccomp, "mounts", mounts_json(c->mounts, c->mount_count), "resources",
         resources_json(&c->resources), "stop_signal", c->stop_signal, "tty", c->tty, "log_path", c->log_path);
+    if (root != NULL && c->log_max_bytes > 0)
+        json_object_set_new(root, "log_rotate",
+                            json_pack("{s:I, s:i}", "max_bytes", (json_int_t)c->log_max_bytes, "max_files",
+                                      c->log_max_files));
     if (root == NULL)
         return husk_error_set(err, EINVAL, "encoding the config of container %s", c->name);
     cleanup_free char *text = json_dumps(root, JSON_COMPACT);
@@ -121,6 +125,11 @@ static int load_fields(struct runtime_loaded_container *l, husk_error *err)
     c->no_new_privs = no_new_privs;
     c->seccomp = (enum runtime_seccomp)seccomp;
     c->tty = tty;
+    json_int_t log_max_bytes = 0;
+    /* Optional: configs written before log rotation have none. */
+    if (json_unpack(json_object_get(l->json, "log_rotate"), "{s:I, s:i}", "max_bytes", &log_max_bytes,
+                    "max_files", &c->log_max_files) == 0)
+        c->log_max_bytes = log_max_bytes;
     c->uid = (uid_t)uid;
     c->gid = (gid_t)gid;
     c->resources = (struct runtime_resources){memory, (uint64_t)shares, quota, (uint64_t)period, pids};

@@ -4,6 +4,7 @@
 #include "runtime/runtime.h"
 
 #include "base/cleanup.h"
+#include "base/log.h"
 #include "runtime/cgroup.h"
 #include "runtime/client.h"
 #include "runtime/config.h"
@@ -163,11 +164,24 @@ int runtime_container_remove(struct runtime_sandbox *s, const char *name, husk_e
     char dir[4096], request[256], reply[64], cgroup[1200];
     if (container_dir(s, name, dir, sizeof dir, err) < 0)
         return -1;
-    if (runtime_container_stop(s, name, 0, err) < 0 && err->code != ENOENT)
-        return -1;
-    snprintf(request, sizeof request, "remove %s", name);
     husk_error ignored = {0};
-    runtime_supervisor_request(s->state_dir, request, reply, sizeof reply, &ignored);
+    if (runtime_container_stop(s, name, 0, err) < 0 && err->code != ENOENT) {
+        if (err->code != EINVAL)
+            return -1;
+        /* A damaged state file says nothing of the process, but the supervisor still knows it. */
+        log_error("container %s: %s; killing it through its supervisor", name, err->message);
+        husk_error_clear(err);
+        runtime_container_kill(s, name, SIGKILL, &ignored);
+    }
+    snprintf(request, sizeof request, "remove %s", name);
+    /* The supervisor refuses while the process is not reaped yet (just killed above): up to 2 s. */
+    for (int i = 0; i < 100; i++) {
+        if (runtime_supervisor_request(s->state_dir, request, reply, sizeof reply, &ignored) == 0 ||
+            strstr(ignored.message, "is running") == NULL)
+            break;
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     const struct runtime_cgroup_manager *cgroups;
     container_cgroup(s, name, cgroup, sizeof cgroup);
     if (runtime_cgroup_manager_get(&cgroups, err) < 0 || cgroups->destroy(cgroup, err) < 0)

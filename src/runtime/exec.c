@@ -2,7 +2,10 @@
  * involved): a child joins the container's cgroup and, through a pidfd, all its namespaces at once
  * (setns with CLONE_NEW* flags, Linux 5.8); it forks a grandchild, which is then inside the PID
  * namespace, takes the container's user, capabilities, no_new_privs and seccomp, and execs. The child
- * turns the grandchild's end into its own exit status. One of the few files that calls setns(2). */
+ * turns the grandchild's end into its own exit status. With a tty, the child opens the pty inside the
+ * container's mount namespace (its /dev/pts, a devpts instance of its own) and passes the master back over
+ * a socket (SCM_RIGHTS), as runc does: a pty of the host's devpts would not be found under the container's
+ * /dev/pts, and `tty` would say "not a tty". One of the few files that calls setns(2). */
 #include "runtime/runtime.h"
 
 #include "base/cleanup.h"
@@ -14,11 +17,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pty.h>
+#include <stdlib.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -30,7 +34,8 @@ struct exec_child {
     const struct runtime_cgroup_manager *cgroups;
     char cgroup[1200];
     int pidfd, sync, tty_slave;
-    int timed_out; /* write end: the intermediate child says here that it killed a process over time */
+    int tty_socket; /* the child's end of the socket the pty master goes back on; -1 without a tty */
+    int timed_out;  /* write end: the intermediate child says here that it killed a process over time */
 };
 
 static void exec_stdio(const struct exec_child *x, husk_error *err)
@@ -65,7 +70,39 @@ __attribute__((noreturn)) static void exec_grandchild(const struct exec_child *x
     runtime_child_fail(x->sync, &err);
 }
 
-__attribute__((noreturn)) static void exec_child(const struct exec_child *x)
+/* In the container's mount namespace: a pty of its devpts; the master goes to the caller, the slave to
+ * the grandchild. */
+static void open_container_pty(struct exec_child *x, husk_error *err)
+{
+    int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0 || unlockpt(master) < 0) {
+        husk_error_set_errno(err, errno, "opening the container's /dev/ptmx");
+        runtime_child_fail(x->sync, err);
+    }
+    x->tty_slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (x->tty_slave < 0) {
+        husk_error_set_errno(err, errno, "opening the container's pty");
+        runtime_child_fail(x->sync, err);
+    }
+    char control[CMSG_SPACE(sizeof(int))] = {0};
+    char byte = 't';
+    struct iovec iov = {&byte, 1};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
+    if (sendmsg(x->tty_socket, &msg, MSG_NOSIGNAL) < 0) {
+        husk_error_set_errno(err, errno, "passing the pty on");
+        runtime_child_fail(x->sync, err);
+    }
+    close(master);
+    close(x->tty_socket);
+}
+
+__attribute__((noreturn)) static void exec_child(struct exec_child *x)
 {
     husk_error err = {0};
     if (x->cgroups->enter(x->cgroup, 0, &err) < 0)
@@ -74,6 +111,8 @@ __attribute__((noreturn)) static void exec_child(const struct exec_child *x)
         husk_error_set_errno(&err, errno, "joining the container's namespaces");
         runtime_child_fail(x->sync, &err);
     }
+    if (x->tty_socket >= 0)
+        open_container_pty(x, &err);
     pid_t pid = fork();
     if (pid < 0) {
         husk_error_set_errno(&err, errno, "fork");
@@ -82,6 +121,12 @@ __attribute__((noreturn)) static void exec_child(const struct exec_child *x)
     if (pid == 0)
         exec_grandchild(x);
     close(x->sync);
+    /* Hold none of the caller's fds while the process runs (only the time-out pipe): a pipe end kept here
+     * would keep its reader from seeing EOF, the exec's own stdin included; and the pty master reads EIO
+     * once the process and its children have closed the slave. */
+    if (x->timed_out > 3)
+        close_range(3, (unsigned)x->timed_out - 1, 0);
+    close_range((unsigned)x->timed_out + 1, ~0U, 0);
     int status = 0;
     /* With a timeout (probes, hooks), poll for the end and kill the process when its time is up. */
     for (int waited = 0; x->exec->timeout_ms > 0; waited += 10) {
@@ -130,8 +175,28 @@ static void pump_tty(int master, int in_fd, int out_fd)
     }
 }
 
-static int run_exec(struct exec_child *x, int master, int *ret_exit_code, husk_error *err)
+/* The pty master the child sends; -1 when it failed first (it says why on the sync pipe). */
+static int receive_pty(int sock)
 {
+    char control[CMSG_SPACE(sizeof(int))] = {0};
+    char byte;
+    struct iovec iov = {&byte, 1};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+    ssize_t n;
+    while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+        ;
+    struct cmsghdr *cmsg = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
+    int fd = -1;
+    if (cmsg != NULL && cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS)
+        memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
+    return fd;
+}
+
+/* tty_socket: the caller's end of the pty socket, or -1 (taken). */
+static int run_exec(struct exec_child *x, int tty_socket_fd, int *ret_exit_code, husk_error *err)
+{
+    cleanup_close int tty_socket = tty_socket_fd;
     int sync[2], timed_out[2];
     if (pipe2(sync, O_CLOEXEC) < 0)
         return husk_error_set_errno(err, errno, "pipe");
@@ -150,12 +215,15 @@ static int run_exec(struct exec_child *x, int master, int *ret_exit_code, husk_e
     }
     close(sync[1]);
     close(timed_out[1]);
-    if (x->tty_slave >= 0)
-        close(x->tty_slave);
+    if (x->tty_socket >= 0)
+        close(x->tty_socket);
     if (pid < 0) {
         close(sync[0]);
         return husk_error_set_errno(err, errno, "fork");
     }
+    cleanup_close int master = tty_socket >= 0 ? receive_pty(tty_socket) : -1;
+    if (master >= 0 && x->exec->tty_master != NULL)
+        x->exec->tty_master(fcntl(master, F_DUPFD_CLOEXEC, 0), x->exec->tty_master_arg);
     char message[HUSK_ERROR_MESSAGE_MAX];
     ssize_t n;
     while ((n = read(sync[0], message, sizeof message - 1)) < 0 && errno == EINTR)
@@ -190,9 +258,10 @@ int runtime_container_exec(const struct runtime_sandbox *s, const char *name,
     struct runtime_loaded_container *loaded = NULL;
     if (runtime_container_config_load(path, &loaded, err) < 0)
         return -1;
-    struct exec_child x = {.exec = e, .config = &loaded->config, .pidfd = -1, .tty_slave = -1};
+    struct exec_child x = {
+        .exec = e, .config = &loaded->config, .pidfd = -1, .tty_slave = -1, .tty_socket = -1};
     snprintf(x.cgroup, sizeof x.cgroup, "%s/%s", s->cgroup_path, name);
-    int master = -1, r = -1;
+    int caller_socket = -1, r = -1;
     if (runtime_cgroup_manager_get(&x.cgroups, err) < 0)
         goto out;
     x.pidfd = (int)syscall(SYS_pidfd_open, st.pid, 0);
@@ -200,16 +269,17 @@ int runtime_container_exec(const struct runtime_sandbox *s, const char *name,
         husk_error_set_errno(err, errno, "container %s (pid %d)", name, (int)st.pid);
         goto out;
     }
-    if (e->tty && openpty(&master, &x.tty_slave, NULL, NULL, NULL) < 0) {
-        husk_error_set_errno(err, errno, "openpty");
+    int sv[2];
+    if (e->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        husk_error_set_errno(err, errno, "socketpair for the tty");
         goto out;
     }
-    if (master >= 0)
-        fcntl(master, F_SETFD, FD_CLOEXEC);
-    r = run_exec(&x, master, ret_exit_code, err);
+    if (e->tty) {
+        caller_socket = sv[0];
+        x.tty_socket = sv[1];
+    }
+    r = run_exec(&x, caller_socket, ret_exit_code, err);
 out:
-    if (master >= 0)
-        close(master);
     if (x.pidfd >= 0)
         close(x.pidfd);
     runtime_loaded_container_free(loaded);

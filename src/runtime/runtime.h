@@ -24,14 +24,6 @@ struct runtime_resources {
     int64_t pids_limit;
 };
 
-struct runtime_sandbox_config;
-
-/* Called at sandbox creation, once the pod's network namespace exists and before any container starts:
- * where CNI (a later issue) attaches the pod to the network. netns_path is /proc/PID/ns/net of the
- * supervisor. A negative return fails the sandbox creation. NULL: loopback only. */
-typedef int (*runtime_network_hook)(const struct runtime_sandbox_config *config, const char *netns_path,
-                                    void *data, husk_error *err);
-
 struct runtime_sandbox_config {
     const char *pod_uid;
     const char *pod_name;
@@ -44,10 +36,8 @@ struct runtime_sandbox_config {
     const char *etc_resolv_conf;
     const char *cgroup_parent; /* under the cgroup root; NULL: "husk" */
     struct runtime_resources resources;
-    const char *log_dir;               /* containers log to LOG_DIR/NAME.log unless they say otherwise */
-    const char *state_dir;             /* created; holds the socket, state files and container dirs */
-    runtime_network_hook network_hook; /* see above */
-    void *network_hook_data;
+    const char *log_dir;   /* containers log to LOG_DIR/NAME.log unless they say otherwise */
+    const char *state_dir; /* created; holds the socket, state files and container dirs */
 };
 
 enum runtime_seccomp { RUNTIME_SECCOMP_RUNTIME_DEFAULT, RUNTIME_SECCOMP_UNCONFINED };
@@ -83,6 +73,11 @@ struct runtime_container_config {
     int stop_signal; /* 0: SIGTERM */
     bool tty;
     const char *log_path; /* NULL: LOG_DIR/NAME.log */
+    /* Log rotation by the supervisor (log_rotate.c): once the log reaches log_max_bytes it is renamed to
+     * LOG.YYYYMMDD-HHMMSS and a new one opened; at most log_max_files files (the live one included) stay.
+     * 0: no limit. */
+    int64_t log_max_bytes;
+    int log_max_files;
 };
 
 enum runtime_container_state {
@@ -118,6 +113,16 @@ int runtime_sandbox_create(const struct runtime_sandbox_config *config, struct r
 /* Reattaches to the sandbox whose state dir is given (its supervisor need not be alive). */
 int runtime_sandbox_open(const char *state_dir, struct runtime_sandbox **ret_sandbox, husk_error *err);
 
+/* The pod's network namespace, pinned by a bind mount at STATE/netns for the sandbox's whole life (so that
+ * CNI can attach the pod after creation and detach it even after the supervisor died); -1 with
+ * hostNetwork, which has none of its own. */
+int runtime_sandbox_netns_path(const struct runtime_sandbox *sandbox, char *buf, size_t size);
+
+/* Rewrites the pod's /etc/hosts in place (same inode: containers bind-mount the file), e.g. once the
+ * network gave the pod its IP. */
+int runtime_sandbox_set_etc_hosts(const struct runtime_sandbox *sandbox, const char *contents,
+                                  husk_error *err);
+
 /* Whether the supervisor answers on its socket. */
 bool runtime_sandbox_alive(const struct runtime_sandbox *sandbox);
 
@@ -147,6 +152,10 @@ int runtime_container_remove(struct runtime_sandbox *sandbox, const char *name, 
  * ReopenContainerLog). */
 int runtime_container_reopen_log(struct runtime_sandbox *sandbox, const char *name, husk_error *err);
 
+/* The memory working set of a pod's cgroup (usage less inactive file pages, as the kubelet's summary
+ * stats count it), by the sandbox's cgroup path (PARENT/pod-UID); stats.c. */
+int runtime_cgroup_memory_working_set(const char *cgroup_path, int64_t *ret_bytes, husk_error *err);
+
 int runtime_container_status(const struct runtime_sandbox *sandbox, const char *name,
                              struct runtime_container_status *ret_status, husk_error *err);
 
@@ -162,6 +171,10 @@ struct runtime_exec_config {
     int stdout_fd;
     int stderr_fd;  /* unused with a tty: the tty carries both streams */
     int timeout_ms; /* > 0: the process is killed after that long and the exec fails with ETIMEDOUT */
+    /* With a tty: called before the process starts with a duplicate of the pty master, which the callee
+     * owns (to set the window size as the client's terminal changes, TIOCSWINSZ); NULL: not called. */
+    void (*tty_master)(int master_fd, void *arg);
+    void *tty_master_arg;
 };
 
 /* Runs a process inside a running container (its namespaces, cgroup, user, capabilities, seccomp),
@@ -175,8 +188,10 @@ int runtime_volume_mount_tmpfs(const char *path, uint64_t size_bytes, husk_error
 int runtime_volume_unmount(const char *path, husk_error *err);
 
 /* Calls fn(arg) on a new thread that has joined the sandbox's network namespace and returns what fn
- * returned, or -1 with err set when the namespace cannot be entered (netns_call.c). */
+ * returned, or -1 with err set when the namespace cannot be entered (netns.c). */
 int runtime_sandbox_in_netns(const struct runtime_sandbox *sandbox, int (*fn)(void *arg), void *arg,
                              husk_error *err);
+/* The same for the network namespace at netns_path (a pinned one: runtime_sandbox_netns_path). */
+int runtime_netns_call(const char *netns_path, int (*fn)(void *arg), void *arg, husk_error *err);
 
 #endif

@@ -6,11 +6,13 @@
 #include "runtime/runtime.h"
 
 #include "base/cleanup.h"
+#include "base/crashpoint.h"
 #include "base/fs.h"
 #include "runtime/cgroup.h"
 #include "runtime/client.h"
 #include "runtime/config.h"
 #include "runtime/files.h"
+#include "runtime/netns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -161,13 +163,9 @@ static int prepare(const struct runtime_sandbox_config *c, const char *cgroup_pa
     return runtime_sandbox_info_save(c, cgroup_path, path, err);
 }
 
-static int call_network_hook(const struct runtime_sandbox_config *c, pid_t pid, husk_error *err)
+static int pin_network(const struct runtime_sandbox_config *c, pid_t pid, husk_error *err)
 {
-    if (c->network_hook == NULL || c->host_network)
-        return 0;
-    char netns[64];
-    snprintf(netns, sizeof netns, "/proc/%d/ns/net", (int)pid);
-    return c->network_hook(c, netns, c->network_hook_data, err);
+    return c->host_network ? 0 : runtime_netns_pin(c->state_dir, pid, err);
 }
 
 int runtime_sandbox_create(const struct runtime_sandbox_config *c, struct runtime_sandbox **ret_sandbox,
@@ -189,12 +187,13 @@ int runtime_sandbox_create(const struct runtime_sandbox_config *c, struct runtim
     }
     if (prepare(c, s->cgroup_path, err) < 0 ||
         start_supervisor(c, s->cgroup_path, &s->supervisor_pid, err) < 0 ||
-        call_network_hook(c, s->supervisor_pid, err) < 0) {
+        pin_network(c, s->supervisor_pid, err) < 0) {
         husk_error saved = *err;
         runtime_sandbox_remove(s, NULL);
         *err = saved;
         return husk_error_wrap(err, "creating the sandbox of pod %s", c->pod_name);
     }
+    husk_crash_point("sandbox-create");
     *ret_sandbox = s;
     return 0;
 }
@@ -252,6 +251,8 @@ int runtime_sandbox_remove(struct runtime_sandbox *s, husk_error *err)
     if (runtime_cgroup_manager_get(&cgroups, err) < 0 || cgroups->destroy(s->cgroup_path, err) < 0)
         return -1;
     wait_supervisor_gone(s->supervisor_pid);
+    if (runtime_netns_unpin(s->state_dir, err) < 0)
+        return -1;
     return runtime_remove_tree(s->state_dir, err);
 }
 

@@ -4,6 +4,7 @@
 #include "runtime/supervisor.h"
 
 #include "base/cleanup.h"
+#include "base/crashpoint.h"
 #include "base/log.h"
 #include "runtime/crilog.h"
 #include "runtime/spawn.h"
@@ -18,6 +19,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +29,8 @@ struct sup_container {
     pid_t pid, host_pid;
     int pidfd, out_fd, err_fd, log_fd;
     char *log_path;
+    int64_t log_size, log_max_bytes; /* log_max_bytes 0: no rotation */
+    int log_max_files;
     long oom_kills_at_start;
     bool running;
     struct runtime_container_status status;
@@ -66,6 +70,51 @@ static void save_state(struct supervisor *s, struct sup_container *c)
         log_error("container %s: %s", c->name, err.message);
 }
 
+static int open_log_file(struct sup_container *c)
+{
+    int fd = open(c->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    struct stat st;
+    c->log_size = fd >= 0 && fstat(fd, &st) == 0 ? st.st_size : 0;
+    return fd;
+}
+
+/* The log reached its size limit: rotate it and write on in a new file. A failure (a full disk) keeps
+ * the old file, so the container never blocks on its log. */
+static void rotate_log(struct sup_container *c)
+{
+    if (runtime_log_rotate(c->log_path, c->log_max_files) < 0) {
+        log_warn("container %s: rotating its log %s: %s", c->name, c->log_path, strerror(errno));
+        c->log_size = 0; /* try again after another max_bytes */
+        return;
+    }
+    int fd = open_log_file(c);
+    if (fd < 0) {
+        c->log_size = 0; /* write on where it was; try again after another max_bytes */
+        return;
+    }
+    close(c->log_fd);
+    c->log_fd = fd;
+}
+
+static void write_log(struct sup_container *c, const char *stream, const char *data, size_t len)
+{
+    if (c->log_max_bytes <= 0) {
+        runtime_crilog_write(c->log_fd, stream, data, len);
+        return;
+    }
+    while (len > 0) {
+        /* At least one record per round, so that a file found over the limit cannot stall the loop. */
+        size_t budget = c->log_size < c->log_max_bytes ? (size_t)(c->log_max_bytes - c->log_size) : 1;
+        size_t written = 0;
+        size_t used = runtime_crilog_write_some(c->log_fd, stream, data, len, budget, &written);
+        c->log_size += (int64_t)written;
+        data += used;
+        len -= used;
+        if (c->log_size >= c->log_max_bytes)
+            rotate_log(c);
+    }
+}
+
 /* Reads what one stream has; returns false at EOF (the fd is then closed). */
 static bool pump_stream(struct supervisor *s, struct sup_container *c, int *fd, const char *stream)
 {
@@ -73,7 +122,7 @@ static bool pump_stream(struct supervisor *s, struct sup_container *c, int *fd, 
     for (;;) {
         ssize_t n = read(*fd, buf, sizeof buf);
         if (n > 0) {
-            runtime_crilog_write(c->log_fd, stream, buf, (size_t)n);
+            write_log(c, stream, buf, (size_t)n);
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -184,7 +233,9 @@ static int open_log(struct supervisor *s, struct sup_container *c,
         c->log_path = NULL;
     if (c->log_path == NULL)
         return husk_error_set(err, ENOMEM, "out of memory");
-    int fd = open(c->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    c->log_max_bytes = config->log_max_bytes;
+    c->log_max_files = config->log_max_files;
+    int fd = open_log_file(c);
     if (fd < 0)
         return husk_error_set_errno(err, errno, "opening the log %s", c->log_path);
     return fd;
@@ -211,6 +262,9 @@ static int spawn(struct supervisor *s, struct sup_container *c, const struct run
                                 .err_fd = spawned.stderr_fd,
                                 .log_fd = c->log_fd,
                                 .log_path = c->log_path,
+                                .log_size = c->log_size,
+                                .log_max_bytes = c->log_max_bytes,
+                                .log_max_files = c->log_max_files,
                                 .oom_kills_at_start = c->oom_kills_at_start,
                                 .running = true,
                                 .next = c->next};
@@ -257,6 +311,7 @@ static int handle_start(struct supervisor *s, const char *name, char *reply, siz
         close_container_fds(c);
         return snprintf(reply, size, "error %s", err.message);
     }
+    husk_crash_point("supervisor-start");
     return snprintf(reply, size, "ok %d", (int)c->host_pid);
 }
 
@@ -267,6 +322,7 @@ static int handle_kill(struct supervisor *s, const char *name, int sig, char *re
         return snprintf(reply, size, "error container %s is not running", name);
     if (syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0) < 0)
         return snprintf(reply, size, "error signalling container %s: %s", name, strerror(errno));
+    husk_crash_point("supervisor-kill");
     return snprintf(reply, size, "ok");
 }
 
@@ -295,7 +351,7 @@ static int handle_reopen(struct supervisor *s, const char *name, char *reply, si
     struct sup_container *c = find_container(s, name);
     if (c == NULL || c->log_path == NULL)
         return snprintf(reply, size, "error container %s has no log", name);
-    int fd = open(c->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    int fd = open_log_file(c);
     if (fd < 0)
         return snprintf(reply, size, "error reopening %s: %s", c->log_path, strerror(errno));
     if (c->log_fd >= 0)

@@ -4,6 +4,7 @@
 # logs, restarts of the daemon, deletion, and nothing left behind.
 load helpers
 load lib/registry
+load lib/network
 
 node=e2enode
 
@@ -17,13 +18,14 @@ setup_file() {
     registry_push nginx
     printf 'mirrors:\n  docker.io:\n    endpoint:\n    - "http://%s"\n' "$REGISTRY" >"$DATA/registries.yaml"
     cp "$REPO/examples/lumpy-koala.yaml" "$DATA/manifests/"
+    network_setup "$DATA"
     start_node
 }
 
 start_node() {
     HUSK_REGISTRIES_CONFIG=$DATA/registries.yaml "$HUSK" daemon --data-dir "$DATA" \
         --manifest-dir "$DATA/manifests" --node-name "$node" --listen "127.0.0.1:$(registry_free_port)" \
-        --cgroup-parent "$CGROUP_PARENT" 2>>"$DATA/daemon.log" &
+        --cgroup-parent "$CGROUP_PARENT" $NET_FLAGS 2>>"$DATA/daemon.log" &
     echo $! >"$DATA/daemon.pid"
     disown $!
     for _ in $(seq 1 100); do
@@ -68,7 +70,7 @@ teardown_file() {
     for dir in /sys/fs/cgroup/*/"$CGROUP_PARENT" /sys/fs/cgroup/"$CGROUP_PARENT"; do
         [ -d "$dir" ] && find "$dir" -depth -type d -exec rmdir {} \; 2>/dev/null
     done
-    true
+    network_teardown
     registry_stop
     rm -rf "$DATA"
 }
@@ -129,7 +131,7 @@ teardown_file() {
     [[ "${lines[1]}" =~ ^web\ +2/2\ +Running\ +0\ +[0-9]+[sm] ]]
     run kubectl --kubeconfig "$DATA/kubeconfig.yaml" get pods -o wide
     [[ "${lines[0]}" =~ ^NAME\ +READY\ +STATUS\ +RESTARTS\ +AGE\ +IP\ +NODE\ +NOMINATED\ NODE\ +READINESS\ GATES$ ]]
-    [[ "$output" =~ lumpy-koala-$node\ +1/1\ +Running\ +0\ +[0-9]+[sm]\ +\<none\>\ +$node ]]
+    [[ "$output" =~ lumpy-koala-$node\ +1/1\ +Running\ +0\ +[0-9]+[sm]\ +$NET_SUBNET\.[0-9]+\ +$node ]]
 }
 
 @test "pods: exec returns the command's exit status and names a missing container" {

@@ -212,3 +212,61 @@ TEST_WITH_TIMEOUT(store_keeps_every_acknowledged_write_across_sigkill, 60)
     store_close(s);
     remove_temp(dir);
 }
+
+/* A damaged file: store_sqlite_open says EBADMSG; store_open_or_recover sets it aside, makes a fresh store,
+ * and says so. */
+TEST(store_damaged_file_is_set_aside_and_recreated)
+{
+    char dir[64], path[512];
+    snprintf(dir, sizeof dir, "/tmp/husk-store-XXXXXX");
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/store.db", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    CHECK(fd >= 0);
+    char garbage[8192];
+    for (size_t i = 0; i < sizeof garbage; i++)
+        garbage[i] = (char)(i * 7 + 13);
+    CHECK(write(fd, garbage, sizeof garbage) == (ssize_t)sizeof garbage);
+    close(fd);
+    store *s = NULL;
+    husk_error err = {0};
+    CHECK_INT_EQ(store_sqlite_open(path, &s, &err), -1);
+    CHECK_INT_EQ(err.code, EBADMSG);
+    husk_error_clear(&err);
+    bool recreated = false;
+    CHECK_INT_EQ(store_open_or_recover(path, &s, &recreated, &err), 0);
+    CHECK(recreated);
+    json_t *a = pod("a");
+    struct store_key ka = {"pods", "default", "a"};
+    CHECK_INT_EQ(store_create(s, &ka, a, &err), 0);
+    json_decref(a);
+    store_close(s);
+    /* The damaged file is kept beside the new one. */
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "ls %s/store.db.corrupt-* >/dev/null 2>&1", dir);
+    CHECK_INT_EQ(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_INT_EQ(system(cmd), 0);
+}
+
+/* A healthy store opens through the same path without being touched. */
+TEST(store_healthy_file_is_not_recreated)
+{
+    char dir[64], path[512];
+    store *s = open_temp(dir, sizeof dir);
+    husk_error err = {0};
+    json_t *a = pod("a");
+    struct store_key ka = {"pods", "default", "a"};
+    CHECK_INT_EQ(store_create(s, &ka, a, &err), 0);
+    json_decref(a);
+    store_close(s);
+    snprintf(path, sizeof path, "%s/store.db", dir);
+    bool recreated = true;
+    CHECK_INT_EQ(store_open_or_recover(path, &s, &recreated, &err), 0);
+    CHECK(!recreated);
+    json_t *got = NULL;
+    CHECK_INT_EQ(store_get(s, &ka, &got, &err), 0);
+    json_decref(got);
+    store_close(s);
+    remove_temp(dir);
+}

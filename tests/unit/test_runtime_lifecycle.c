@@ -156,14 +156,15 @@ TEST_WITH_TIMEOUT(runtime_exec_runs_inside_the_container, 60)
     const char *text = read_all(out[0]);
     CHECK_STR_CONTAINS(text, "testpod\n65534\nfds: 0 1 2\nfrom stdin\n");
 
-    const char *const tty_argv[] = {"sh", "-c", "test -t 0 && test -t 1 && echo on-a-tty; exit 3", NULL};
+    /* The pty is the container's own (its /dev/pts), so `tty` finds it there. */
+    const char *const tty_argv[] = {"sh", "-c", "test -t 0 && test -t 1 && echo on-a-tty; tty; exit 3", NULL};
     CHECK(pipe(out) == 0);
     struct runtime_exec_config t = {
         .argv = tty_argv, .tty = true, .stdin_fd = -1, .stdout_fd = out[1], .stderr_fd = -1};
     CHECK(runtime_container_exec(f.sandbox, "long", &t, &code, &err) == 0);
     close(out[1]);
     CHECK_INT_EQ(code, 3);
-    CHECK_STR_CONTAINS(read_all(out[0]), "on-a-tty");
+    CHECK_STR_CONTAINS(read_all(out[0]), "on-a-tty\r\n/dev/pts/0");
     fixture_remove(&f);
 }
 
@@ -226,51 +227,38 @@ TEST_WITH_TIMEOUT(runtime_pod_subpath_cannot_leave_its_volume, 60)
     fixture_remove(&f);
 }
 
-static int record_netns(const struct runtime_sandbox_config *config, const char *netns_path, void *data,
-                        husk_error *err)
-{
-    struct stat pod, host;
-    if (stat(netns_path, &pod) < 0 || stat("/proc/self/ns/net", &host) < 0)
-        return husk_error_set(err, 2, "no netns at %s", netns_path);
-    *(int *)data = pod.st_ino != host.st_ino ? 1 : 2;
-    return 0;
-}
-
-static int refuse_network(const struct runtime_sandbox_config *config, const char *netns_path, void *data,
-                          husk_error *err)
-{
-    return husk_error_set(err, 1, "no IP for pod %s", config->pod_name);
-}
-
-TEST_WITH_TIMEOUT(runtime_network_hook_sees_the_pod_netns_and_can_refuse, 60)
+/* The pod's netns is pinned for CNI: the same namespace as the supervisor's, still there after the
+ * supervisor is killed (so that the network can be detached), and gone with the sandbox. */
+TEST_WITH_TIMEOUT(runtime_netns_is_pinned_for_the_sandbox_life, 60)
 {
     struct pod_fixture f = {0};
     fixture_init(&f);
-    int seen = 0;
-    struct runtime_sandbox_config sc = {.network_hook = record_netns, .network_hook_data = &seen};
-    fixture_pod_with(&f, &sc);
-    CHECK_INT_EQ(seen, 1); /* called, with a netns that is not the host's */
-    fixture_remove(&f);
-
-    struct runtime_sandbox_config bad = {.pod_uid = f.pod_uid,
-                                         .pod_name = "refused",
-                                         .state_dir = f.state_dir,
-                                         .cgroup_parent = f.cgroup_parent,
-                                         .network_hook = refuse_network};
-    struct runtime_sandbox *s = NULL;
+    fixture_pod(&f);
+    char pin[600], proc[64];
+    CHECK(runtime_sandbox_netns_path(f.sandbox, pin, sizeof pin) == 0);
+    snprintf(proc, sizeof proc, "/proc/%d/ns/net", (int)f.sandbox->supervisor_pid);
+    struct stat a, b, host;
+    CHECK(stat(pin, &a) == 0 && stat(proc, &b) == 0 && stat("/proc/self/ns/net", &host) == 0);
+    CHECK(a.st_ino == b.st_ino && a.st_ino != host.st_ino);
     husk_error err = {0};
-    CHECK(runtime_sandbox_create(&bad, &s, &err) < 0);
-    CHECK_STR_CONTAINS(err.message, "no IP for pod refused");
-    /* The failed sandbox left nothing: no state dir, no pod cgroup. */
-    CHECK(access(f.state_dir, F_OK) < 0);
-    const struct runtime_cgroup_manager *m;
-    CHECK(runtime_cgroup_manager_get(&m, &err) == 0);
-    char pod[256];
-    snprintf(pod, sizeof pod, "/sys/fs/cgroup/%s%s/pod-%s", m == &runtime_cgroup_v1 ? "pids/" : "",
-             f.cgroup_parent, f.pod_uid);
-    CHECK(access(pod, F_OK) < 0);
-    CHECK(m->destroy(f.cgroup_parent, &err) == 0);
-    CHECK(runtime_remove_tree(f.dir, &err) == 0);
+    CHECK(runtime_sandbox_set_etc_hosts(f.sandbox, "10.0.0.9\ttestpod\n", &err) == 0);
+    CHECK(kill(f.sandbox->supervisor_pid, SIGKILL) == 0);
+    for (int i = 0; i < 200 && runtime_sandbox_alive(f.sandbox); i++)
+        usleep(10000);
+    CHECK(stat(pin, &a) == 0 && a.st_ino == b.st_ino);
+    fixture_remove(&f); /* checks that nothing stays mounted under the fixture's dir */
+    CHECK(access(pin, F_OK) < 0);
+}
+
+TEST_WITH_TIMEOUT(runtime_host_network_has_no_pinned_netns, 60)
+{
+    struct pod_fixture f = {0};
+    fixture_init(&f);
+    struct runtime_sandbox_config sc = {.host_network = true};
+    fixture_pod_with(&f, &sc);
+    char pin[600];
+    CHECK(runtime_sandbox_netns_path(f.sandbox, pin, sizeof pin) < 0);
+    fixture_remove(&f);
 }
 
 TEST_WITH_TIMEOUT(runtime_log_reopens_after_rotation, 60)

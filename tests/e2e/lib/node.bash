@@ -1,0 +1,174 @@
+# A husk node for the robustness suites (corrupt-state.bats, crash-points.bats, soak.bats, tests/soak/soak.sh):
+# the daemon with a node on a temp data dir, images from a local registry standing in as the docker.io
+# mirror (as in pods.bats), its own cgroup parent, and what it leaves behind counted.
+#
+#   load lib/registry
+#   load lib/node
+#   node_setup NAME          # in setup_file: DATA, CGROUP_PARENT, registry with busybox, registries.yaml
+#   node_start [VAR=VALUE…] [-- FLAG…]  # starts the daemon, waits for the API
+#   node_kill / node_stop    # SIGKILL / SIGTERM, waits until it is gone
+#   node_teardown            # in teardown_file: pods, daemon, supervisors, cgroups, registry, DATA
+#   node_footprint           # one line: mounts cgroups netns supervisors (for leak checks)
+
+node_setup() {
+    export CGROUP_PARENT=husk-$1-$$
+    export DATA=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/husk-$1.XXXXXX")
+    mkdir -p "$DATA/manifests"
+    registry_start
+    registry_push busybox
+    printf 'mirrors:\n  docker.io:\n    endpoint:\n    - "http://%s"\n' "$REGISTRY" >"$DATA/registries.yaml"
+}
+
+node_pid() { cat "$DATA/daemon.pid" 2>/dev/null; }
+
+# node_start [VAR=VALUE…] [-- FLAG…]: the daemon with those environment variables and extra flags; pods
+# have no network unless NODE_NET_FLAGS says which (lib/network.bash's NET_FLAGS).
+node_start() {
+    local envs=()
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        envs+=("$1")
+        shift
+    done
+    [ $# -gt 0 ] && shift
+    # shellcheck disable=SC2086
+    env "${envs[@]}" HUSK_REGISTRIES_CONFIG="$DATA/registries.yaml" "$HUSK" daemon --data-dir "$DATA" \
+        --manifest-dir "$DATA/manifests" --node-name "${NODE_NAME:-robust}" \
+        --listen "127.0.0.1:$(registry_free_port)" --cgroup-parent "$CGROUP_PARENT" \
+        ${NODE_NET_FLAGS:---no-pod-network} "$@" 2>>"$DATA/daemon.log" &
+    echo $! >"$DATA/daemon.pid"
+    disown $!
+    for _ in $(seq 1 150); do
+        hk get namespaces >/dev/null 2>&1 && return 0
+        kill -0 "$(node_pid)" 2>/dev/null || break
+        sleep 0.1
+    done
+    tail -20 "$DATA/daemon.log" >&2
+    return 1
+}
+
+node_gone() {
+    local pid=$1
+    for _ in $(seq 1 300); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+node_kill() {
+    local pid
+    pid=$(node_pid)
+    [ -n "$pid" ] || return 0
+    kill -KILL "$pid" 2>/dev/null || true
+    node_gone "$pid"
+}
+
+node_stop() {
+    local pid
+    pid=$(node_pid)
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    node_gone "$pid" || { kill -KILL "$pid"; node_gone "$pid"; }
+}
+
+hk() { "$HUSK" "$1" --data-dir "$DATA" "${@:2}"; }
+
+# wait_for SECONDS COMMAND...: retries until the command succeeds.
+wait_for() {
+    local seconds=$1
+    shift
+    for _ in $(seq 1 $((seconds * 5))); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    "$@"
+}
+
+phase_is() { [ "$(hk get pod "$1" -o json | jq -r .status.phase)" = "$2" ]; }
+gone() { ! hk get pod "$1" >/dev/null 2>&1; }
+all_running() {
+    local n=$1
+    [ "$(hk get pods -o json | jq '[.items[] | select(.status.phase == "Running")] | length')" = "$n" ]
+}
+
+# pod_manifest NAME [COMMAND]: a busybox pod that sleeps (or runs COMMAND), stopping at once on SIGTERM.
+pod_manifest() {
+    cat <<YAML
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1
+spec:
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: main
+    image: busybox:latest
+    command: ["sh", "-c", "${2:-trap 'exit 0' TERM; while true; do sleep 1; done}"]
+YAML
+}
+
+make_pod() { pod_manifest "$@" | hk apply -f - >/dev/null; }
+
+# The supervisors of this node's pods, found by the state dir they were given.
+supervisors() { pgrep -f "husk-supervisor $DATA/" | sort -n | tr '\n' ' '; }
+
+# node_footprint: "mounts=N cgroups=N netns=N supervisors=N" for this node's data dir and cgroup parent.
+node_footprint() {
+    local mounts cgroups netns sups
+    mounts=$(grep -c "$DATA/" /proc/self/mountinfo || true)
+    cgroups=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 4 -type d -path "*/$CGROUP_PARENT/*" 2>/dev/null | wc -l)
+    netns=$(ip netns list 2>/dev/null | grep -c "$CGROUP_PARENT" || true)
+    netns=$((netns + $(grep -c "nsfs.*$DATA/" /proc/self/mountinfo || true)))
+    sups=$(pgrep -fc "husk-supervisor $DATA/" || true)
+    echo "mounts=$mounts cgroups=$cgroups netns=$netns supervisors=$sups"
+}
+
+# The pods the API lists (namespace/name) and those whose supervisor runs, sorted, one per line.
+api_pod_uids() { hk get pods -A -o json | jq -r '.items[].metadata.uid' | sort; }
+running_pod_uids() {
+    pgrep -af "husk-supervisor $DATA/pods/" | sed -E "s|.*$DATA/pods/([^/]+)/.*|\1|" | sort -u
+}
+
+node_teardown() {
+    [ -n "${DATA:-}" ] || return 0
+    [ -z "${HUSK_DEBUG_LOG:-}" ] || cp "$DATA/daemon.log" "$HUSK_DEBUG_LOG"
+    if [ -n "$(node_pid)" ] && kill -0 "$(node_pid)" 2>/dev/null; then
+        hk get pods -A 2>/dev/null | awk 'NR > 1 {print $1, $2}' | while read -r ns pod; do
+            hk delete pod "$pod" -n "$ns" --grace-period 0 >/dev/null 2>&1 || true
+        done
+        for _ in $(seq 1 100); do
+            [ -z "$(ls -A "$DATA/pods" 2>/dev/null)" ] && break
+            sleep 0.2
+        done
+        node_stop
+    fi
+    # Whatever a failed test left: its supervisors (by the state dir they were given), mounts, cgroups.
+    for pid in $(pgrep -f "husk-supervisor $DATA/" || true); do kill -KILL "$pid" 2>/dev/null || true; done
+    sleep 0.5
+    grep -o " $DATA/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    for dir in /sys/fs/cgroup/*/"$CGROUP_PARENT" /sys/fs/cgroup/"$CGROUP_PARENT"; do
+        if [ -d "$dir" ]; then find "$dir" -depth -type d -exec rmdir {} \; 2>/dev/null || true; fi
+    done
+    registry_stop
+    rm -rf "$DATA"
+    true
+}
+
+# node_consistent: the API's pods are exactly those with a supervisor (one each) and a pod cgroup, and no
+# mount, pod dir or cgroup belongs to a pod the API does not list. Prints the sets when they differ.
+node_consistent() {
+    local api sup cg mnt dirs n
+    api=$(api_pod_uids | tr '\n' ' ')
+    sup=$(running_pod_uids | tr '\n' ' ')
+    cg=$(find /sys/fs/cgroup -maxdepth 3 -type d -path "*/$CGROUP_PARENT/pod-*" 2>/dev/null |
+        sed 's|.*/pod-||' | sort -u | tr '\n' ' ')
+    mnt=$(grep -o "$DATA/pods/[^/ ]*" /proc/self/mountinfo | sed "s|$DATA/pods/||" | sort -u | tr '\n' ' ')
+    dirs=$(ls "$DATA/pods" 2>/dev/null | sort | tr '\n' ' ')
+    n=$(pgrep -fc "husk-supervisor $DATA/" || true)
+    local ok=true uid
+    [ "$api" = "$sup" ] && [ "$api" = "$cg" ] && [ "$n" = "$(wc -w <<<"$api")" ] || ok=false
+    for uid in $mnt $dirs; do [[ " $api" == *" $uid "* ]] || ok=false; done
+    $ok && return 0
+    echo "api=[$api] supervisors=[$sup] ($n processes) cgroups=[$cg] mounts=[$mnt] dirs=[$dirs]" >&2
+    return 1
+}

@@ -1,0 +1,122 @@
+#!/usr/bin/env bats
+# A pod that misbehaves stays inside its own limits: a fork bomb stops at the pod's pids limit
+# (--pod-pids-limit, the kubelet's podPidsLimit) while another pod's exec and the API still answer at
+# once; a memory hog is OOMKilled in its own cgroup while its neighbour runs on; a full log dir makes new
+# pods wait (Pending, with a message naming the full filesystem) while running pods run on, and they
+# start by themselves once space returns.
+load helpers
+load lib/registry
+load lib/node
+load lib/limits
+
+setup_file() {
+    require_root
+    node_setup pressure
+    # The log dir on a small filesystem of its own, to fill up.
+    mkdir -p "$DATA/logs"
+    mount -t tmpfs -o size=20m husk-test-logs "$DATA/logs"
+    limits_node_start --pod-pids-limit 64 --eviction-hard=
+    make_pod calm
+    wait_for 60 phase_is calm Running
+}
+
+teardown_file() {
+    node_teardown
+    # node_teardown unmounts what is under DATA; make sure of ours even if it stopped early.
+    if [ -n "${DATA:-}" ] && mountpoint -q "$DATA/logs" 2>/dev/null; then umount -l "$DATA/logs"; fi
+    true
+}
+
+pod_field() { hk get pod "$1" -o json | jq -r "$2"; }
+# The pod's cgroup in the pids hierarchy (v1) or the unified one (v2).
+pod_cgroup() {
+    local root=/sys/fs/cgroup/pids
+    [ -d "$root" ] || root=/sys/fs/cgroup
+    echo "$root/$CGROUP_PARENT/pod-$(pod_field "$1" .metadata.uid)"
+}
+
+# within SECONDS COMMAND...: the command succeeds and takes less than SECONDS.
+within() {
+    local limit=$1 start end
+    shift
+    start=$(date +%s%N)
+    "$@" >/dev/null
+    end=$(date +%s%N)
+    echo "$* took $(((end - start) / 1000000)) ms" >&3
+    [ $((end - start)) -lt $((limit * 1000000000)) ]
+}
+
+@test "pressure: a fork bomb hits the pod's pids limit; the node, the daemon and other pods answer" {
+    apply_yaml <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: bomb
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox:latest
+    command: ["sh", "-c", "bomb() { bomb | bomb & }; bomb; sleep 3600"]
+YAML
+    wait_for 60 phase_is bomb Running
+    local cg
+    cg=$(pod_cgroup bomb)
+    [ "$(cat "$cg/pids.max")" = 64 ]
+    wait_for 20 [ "$(cat "$cg/pids.current")" -ge 60 ]
+    sleep 2
+    [ "$(cat "$cg/pids.current")" -le 64 ]
+    within 3 hk exec calm -- echo still-here
+    within 3 hk get pods
+    within 3 hk get node robust
+    phase_is calm Running
+    hk delete pod bomb --grace-period 0
+    wait_for 30 gone bomb
+    wait_for 20 [ ! -d "$cg" ] || { grep -i "cgroup\|bomb" "$DATA/daemon.log" | tail; ls "$cg"; cat "$cg"/*/cgroup.procs; false; }
+}
+
+@test "pressure: a memory hog is OOMKilled inside its own cgroup; its neighbour keeps running" {
+    apply_yaml <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: hog
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: busybox:latest
+    # tail keeps a line that never ends: all of it, until the cgroup's limit.
+    command: ["sh", "-c", "head -c 500m /dev/zero | tail -c 400m >/dev/null"]
+    resources:
+      limits:
+        memory: 32Mi
+YAML
+    wait_for 60 phase_is hog Failed
+    [ "$(pod_field hog '.status.containerStatuses[0].state.terminated.reason')" = OOMKilled ]
+    [ "$(pod_field hog '.status.containerStatuses[0].state.terminated.exitCode')" = 137 ]
+    phase_is calm Running
+    [ "$(pod_field calm '.status.containerStatuses[0].restartCount')" = 0 ]
+    within 3 hk exec calm -- echo still-here
+    hk delete pod hog --grace-period 0
+}
+
+@test "pressure: a full log dir keeps new pods Pending with the reason, and they start when space returns" {
+    dd if=/dev/zero of="$DATA/logs/filler" bs=1M 2>/dev/null || true
+    [ "$(df --output=avail -B1 "$DATA/logs" | tail -1)" -lt 1048576 ]
+    make_pod newcomer
+    wait_for 20 [ "$(pod_field newcomer '.status.message // ""')" != "" ]
+    run pod_field newcomer .status.message
+    [[ "$output" =~ "the filesystem of the log dir $DATA/logs is full" ]]
+    [[ "$output" =~ "the pod starts when space returns" ]]
+    phase_is newcomer Pending
+    run hk get events -o json
+    jq -e '.items[] | select(.involvedObject.name == "newcomer" and .reason == "FailedCreatePodSandBox" and (.message | contains("is full")))' <<<"$output"
+    # The running pod runs on (its log writes fail; the container does not notice).
+    phase_is calm Running
+    within 3 hk exec calm -- echo still-here
+    rm -f "$DATA/logs/filler"
+    wait_for 30 phase_is newcomer Running
+    [ "$(pod_field newcomer '.status.message // ""')" = "" ]
+    hk delete pod newcomer --grace-period 0
+}
