@@ -32,6 +32,8 @@ running_pod() {
     wait_for 60 phase_is "$1" Running
     UID_=$(uid_of "$1")
     STARTED=$(started_at "$1")
+    # startedAt has one-second resolution and a restart takes less: let a restart show as a new time.
+    sleep 1.1
 }
 
 # Exactly the pods the API lists have a supervisor, one each.
