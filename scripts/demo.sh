@@ -55,6 +55,11 @@ stop_demo() {
         exit 1
     fi
     pid_alive "$demo/registry.pid" && kill "$(cat "$demo/registry.pid")"
+    # The default pod network, if the demo's node is what made it (and no other pod is on its bridge).
+    if [ -f "$demo/made-network" ] && [ -z "$(ip -o link show master husk0 2>/dev/null)" ]; then
+        rm -f /etc/cni/net.d/10-husk.conflist
+        ip link del husk0 2>/dev/null || true
+    fi
     rm -rf "$demo"
 }
 
@@ -97,6 +102,7 @@ YAML
 echo "registry on 127.0.0.1:$port, configured as the docker.io mirror in $demo/registries.yaml"
 
 say "Start the node: husk daemon (API server, store, node agent)"
+[ -e /etc/cni/net.d/10-husk.conflist ] || touch "$demo/made-network"
 start_daemon
 node=$(husk get nodes -o name | head -1 | sed 's|^node/||')
 echo "node $node is up; API at https://$listen (kubeconfig $kubeconfig)"

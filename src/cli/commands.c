@@ -30,7 +30,8 @@ const struct cli_command cli_commands[] = {
      cli_cmd_validate},
     {"daemon", "Run the node agent: API server, store and node",
      "Usage: husk daemon [--data-dir DIR] [--manifest-dir DIR] [--node-name NAME] [--listen ADDR:PORT]\n"
-     "                   [--cgroup-parent NAME] [--no-node]\n\n"
+     "                   [--cgroup-parent NAME] [--no-node] [--cni-conf-dir DIR] [--cni-bin-dir DIRS]\n"
+     "                   [--cni-network NAME] [--pod-cidr CIDR] [--no-pod-network] [limits...]\n\n"
      "Serves the Kubernetes API on DATA_DIR/husk.sock (root only, for husk) and over TLS on\n"
      "--listen (default 127.0.0.1:6443, bearer token) with objects in DATA_DIR/store.db. On first\n"
      "start it makes a CA and writes an admin kubeconfig to DATA_DIR/kubeconfig.yaml for kubectl.\n"
@@ -42,7 +43,11 @@ const struct cli_command cli_commands[] = {
      "Limits, as the kubelet's flags: --container-log-max-size (10Mi) and --container-log-max-files (5)\n"
      "rotate container logs; --pod-pids-limit (4096, -1 for none) is each pod's pids.max; --eviction-hard\n"
      "('memory.available<100Mi,nodefs.available<10%,nodefs.inodesFree<5%,imagefs.available<15%'; SIGNAL<Q\n"
-     "or SIGNAL<P%, comma-separated; empty for none) evicts pods when the node runs low.\n",
+     "or SIGNAL<P%, comma-separated; empty for none) evicts pods when the node runs low.\n\n"
+     "Pod network, through CNI: the conflist named --cni-network (husk) in --cni-conf-dir\n"
+     "(/etc/cni/net.d), its plugins from --cni-bin-dir (/usr/lib/cni:/opt/cni/bin). When the network is\n"
+     "the default one and missing, it is written: bridge husk0 on --pod-cidr (10.85.0.0/16) with\n"
+     "host-local, portmap (hostPort) and firewall. --no-pod-network: pods have their loopback only.\n",
      cli_cmd_daemon},
     {"get", "Show objects: pods, nodes, namespaces, events, ...",
      "Usage: husk get RESOURCE [NAME...] [-n NS | -A] [-o wide|yaml|json|name] [-l SELECTOR]\n"
