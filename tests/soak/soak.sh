@@ -35,7 +35,8 @@ node_setup soak
 trap 'set +e; node_teardown' EXIT
 # In a sanitizer build, a small quarantine lets the RSS show the daemon's own memory, and LeakSanitizer
 # reports what a stopped daemon did not free (checked below).
-export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=8:detect_leaks=1}
+# (appended, so that it holds under the test command's own ASAN_OPTIONS, whose default quarantine is 256 MB).
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}:quarantine_size_mb=8"
 
 # Every pod of a cycle in one List, applied and deleted in one go.
 manifest=$DATA/pods.yaml
