@@ -13,10 +13,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *temp_dir(void)
+/* Makes a new temp dir; its path in dir. */
+static void temp_dir(char dir[static 32])
 {
-    char *dir = strdup("/tmp/husk-cni-test.XXXXXX");
-    return mkdtemp(dir);
+    snprintf(dir, 32, "/tmp/husk-cni-test.XXXXXX");
+    CHECK(mkdtemp(dir) != NULL);
 }
 
 static void write_text(const char *dir, const char *name, const char *text)
@@ -37,7 +38,8 @@ static void remove_dir(const char *dir)
 
 TEST(cni_finds_the_network_by_name_in_name_order)
 {
-    cleanup_free char *dir = temp_dir();
+    char dir[32];
+    temp_dir(dir);
     write_text(dir, "05-broken.conflist", "{ not json");
     write_text(dir, "10-other.conflist",
                "{\"cniVersion\":\"1.0.0\",\"name\":\"other\",\"plugins\":[{\"type\":\"bridge\"}]}");
@@ -62,7 +64,8 @@ TEST(cni_finds_the_network_by_name_in_name_order)
 
 TEST(cni_writes_the_default_network_once_and_checks_the_subnet)
 {
-    cleanup_free char *dir = temp_dir();
+    char dir[32];
+    temp_dir(dir);
     char conf[512];
     snprintf(conf, sizeof conf, "%s/net.d", dir);
     struct node_cni_options o = {.conf_dir = conf, .subnet = "10.77.0.0/16"};
