@@ -60,6 +60,10 @@ stop_demo() {
         rm -f /etc/cni/net.d/10-husk.conflist
         ip link del husk0 2>/dev/null || true
     fi
+    # The pods' cgroup parent, once it is empty (another node may use it too).
+    for dir in /sys/fs/cgroup/*/husk /sys/fs/cgroup/husk; do
+        [ -d "$dir" ] && find "$dir" -depth -type d -exec rmdir {} \; 2>/dev/null
+    done
     rm -rf "$demo"
 }
 
