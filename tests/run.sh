@@ -37,7 +37,8 @@ run_suite() { # run_suite NAME COMMAND...: runs a TAP producer, keeps its output
     local name=$1
     shift
     echo "# suite: $name"
-    "$@" 2>&1 | tee "$results/$name.tap"
+    # Suites never read the caller's stdin (CI's may be closed or write-only, which breaks script(1)).
+    "$@" </dev/null 2>&1 | tee "$results/$name.tap"
     local status=${PIPESTATUS[0]}
     # A producer that died before its plan was met is a failure even if every line it printed was ok.
     local planned ran

@@ -109,6 +109,9 @@ setup() {
 }
 
 k() { timeout 30 kubectl --request-timeout=20s "$@"; }
+# Runs a command line on a pty of script's. Its stdin is /dev/null: script forwards its own stdin to the
+# pty and fails at once when that cannot be read (CI's stdin may be write-only).
+in_terminal() { script -qec "$1" /dev/null </dev/null; }
 
 @test "kubectl exec runs a command and prints its output" {
     run --separate-stderr k exec sp -c main -- echo hi
@@ -140,14 +143,14 @@ k() { timeout 30 kubectl --request-timeout=20s "$@"; }
 
 @test "kubectl exec -it gives the command a terminal" {
     command -v script >/dev/null || skip "script (util-linux) is not installed"
-    run script -qec "timeout 30 kubectl exec -it sp -c main -- tty" /dev/null
+    run in_terminal "timeout 30 kubectl exec -it sp -c main -- tty"
     [ "$status" -eq 0 ]
     [[ "$output" == *"/dev/pts/"* ]]
-    run script -qec "timeout 30 kubectl exec -it sp -c main -- sh -c 'exit 4'" /dev/null
+    run in_terminal "timeout 30 kubectl exec -it sp -c main -- sh -c 'exit 4'"
     [ "$status" -eq 4 ]
     # kubectl sends its terminal's size on the resize channel once the command runs (as to a kubelet: the
     # sleep lets it arrive); the pty in the container takes it.
-    run script -qec "stty cols 123 rows 45; timeout 30 kubectl exec -it sp -c main -- sh -c 'sleep 1; stty size'" /dev/null
+    run in_terminal "stty cols 123 rows 45; timeout 30 kubectl exec -it sp -c main -- sh -c 'sleep 1; stty size'"
     [ "$status" -eq 0 ]
     [[ "$output" == *"45 123"* ]]
 }
@@ -181,7 +184,7 @@ k() { timeout 30 kubectl --request-timeout=20s "$@"; }
     [ "$status" -eq 0 ]
     [ "$(echo $output)" = 300000 ]
     command -v script >/dev/null || skip "script (util-linux) is not installed"
-    run script -qec "stty cols 101 rows 33; timeout 30 kubectl exec -it sp -c main -- sh -c 'tty; sleep 1; stty size'" /dev/null
+    run in_terminal "stty cols 101 rows 33; timeout 30 kubectl exec -it sp -c main -- sh -c 'tty; sleep 1; stty size'"
     [ "$status" -eq 0 ]
     [[ "$output" == *"/dev/pts/"* ]]
     [[ "$output" == *"33 101"* ]]
