@@ -5,6 +5,7 @@
 
 #include "base/cleanup.h"
 #include "base/log.h"
+#include "base/stack.h"
 #include "node/recover.h"
 #include "objects/pod.h"
 
@@ -21,6 +22,8 @@
 
 /* How often a worker without an inotify instance reads its containers' state files. */
 #define NO_INOTIFY_POLL_MS 100
+/* A wait at least this long lets the worker give back its stack first (husk_stack_release_unused). */
+#define IDLE_MS 100
 
 int64_t node_now_ms(void)
 {
@@ -304,6 +307,9 @@ static void *worker_main(void *arg)
          * Without an inotify instance (see node_worker_new) the state files are polled instead. */
         int most = w->inotify_fd >= 0 ? 2000 : NO_INOTIFY_POLL_MS;
         int timeout = next < 0 || next > most ? most : (int)next;
+        /* A worker mostly waits, so the stack its last sync used need not stay resident meanwhile. */
+        if (timeout >= IDLE_MS)
+            husk_stack_release_unused();
         if (poll(fds, 2, timeout) > 0) {
             drain(w->wake_fd);
             drain(w->inotify_fd);

@@ -1,0 +1,30 @@
+/* See stack.h. */
+#include "base/stack.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static __thread uintptr_t stack_low; /* the lowest address of this thread's stack, above its guard */
+
+__attribute__((noinline)) void husk_stack_release_unused(void)
+{
+    if (stack_low == 0) {
+        pthread_attr_t attr;
+        void *addr;
+        size_t size;
+        if (pthread_getattr_np(pthread_self(), &attr) != 0)
+            return;
+        int r = pthread_attr_getstack(&attr, &addr, &size);
+        pthread_attr_destroy(&attr);
+        if (r != 0)
+            return;
+        stack_low = (uintptr_t)addr;
+    }
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    /* Two pages of margin below this frame: the red zone and what madvise itself needs stay mapped. */
+    uintptr_t end = ((uintptr_t)__builtin_frame_address(0) - 2 * page) & ~(page - 1);
+    if (end > stack_low)
+        madvise((void *)stack_low, end - stack_low, MADV_DONTNEED);
+}
