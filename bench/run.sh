@@ -7,8 +7,8 @@
 #   2. one-container pods of /bin/true, create -> exit seen, 100 back to back; vs `crun run`, `runc run`;
 #   3. burst: 100 pods created at once -> all Running; vs 50 pods with podman;
 #   4. delete -> gone, one pod and the burst's 100 (containers exit on SIGTERM); vs podman;
-#   5. footprint: the daemon's RSS idle and with 100 pods, each pod supervisor's RSS and PSS; vs conmon +
-#      infra per pod (podman), containerd and its shims;
+#   5. footprint: the daemon's RSS idle (and the floor under it: its shared libraries alone) and with 100
+#      pods, each pod supervisor's RSS and PSS; vs conmon + infra per pod (podman), containerd and its shims;
 #   6. image pull + unpack of a 6-layer image from a local registry; vs `podman pull`.
 # Images are local (imagePullPolicy IfNotPresent) and pods have no network beyond loopback on both sides
 # (husk --no-pod-network, podman --network none), so the runtimes are compared and not CNI plugins;
@@ -105,6 +105,12 @@ husk_section() {
     sleep 2
     smaps_sum Rss "$daemon_pid" >"$R/husk_daemon_rss_idle.txt"
     smaps_sum Pss "$daemon_pid" >"$R/husk_daemon_pss_idle.txt"
+    # The floor under the idle figure: a program that only loads the libraries the husk binary names.
+    local needed
+    needed=$(readelf -d "$HUSK" | sed -n 's/.*Shared library: \[\(.*\)\]/-l:\1/p')
+    # shellcheck disable=SC2086 # one -l: argument per library
+    cc -O2 -o "$work/libs-floor" bench/libs-floor.c -Wl,--no-as-needed $needed &&
+        "$work/libs-floor" >"$R/husk_libs_rss.txt"
     if ! skip start; then
         log "husk: pod start, $N runs through the CLI and through the API"
         driver start "$N" "$work/lumpy-koala.yaml" || log "husk pod start failed"
@@ -375,6 +381,7 @@ mkdir -p "$(dirname "$out")"
     row "4. delete one pod → gone" husk_delete_one "podman kube down" podman_down_noinit max 50
     row "4. delete $BURST pods → all gone" husk_delete_burst "podman pod rm -f, $PODMAN_BURST pods" podman_delete_burst none ""
     row "5. daemon RSS idle (kB)" husk_daemon_rss_idle "containerd idle" containerd_rss_idle max 10240
+    row "5. daemon RSS idle: its shared libraries alone, loaded by a program that does nothing (kB)" husk_libs_rss "" none none ""
     row "5. daemon RSS with $BURST pods (kB)" husk_daemon_rss_100 "containerd idle" containerd_rss_idle max 20480
     row "5. daemon PSS idle (kB)" husk_daemon_pss_idle "containerd idle" containerd_pss_idle none ""
     row "5. daemon PSS with $BURST pods (kB)" husk_daemon_pss_100 "" none none ""
