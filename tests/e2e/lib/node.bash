@@ -42,8 +42,18 @@ node_start() {
         kill -0 "$(node_pid)" 2>/dev/null || break
         sleep 0.1
     done
-    tail -20 "$DATA/daemon.log" >&2
+    daemon_log_excerpt "$DATA/daemon.log" >&2
     return 1
+}
+
+# daemon_log_excerpt LOG: a sanitizer's report whole when the log has one (its last lines are only the
+# shadow byte legend), else the last 20 lines.
+daemon_log_excerpt() {
+    if grep -q '^==[0-9]*==ERROR: ' "$1"; then
+        sed -n '/^==[0-9]*==ERROR: /,/^SUMMARY: /p' "$1" | head -80
+    else
+        tail -20 "$1"
+    fi
 }
 
 node_gone() {
