@@ -293,8 +293,17 @@ void node_agent_free(struct node_agent *agent)
     if (agent == NULL)
         return;
     reap(agent);
-    for (size_t i = 0; i < agent->count; i++)
-        node_worker_join_and_free(agent->workers[i]);
+    /* Each worker leaves the list before it is freed: one that ends while it is joined (a pod being
+     * evicted or deleted) reports itself done, and the last reap must not find it (it did: a
+     * heap-use-after-free when the daemon stopped during an eviction). */
+    for (;;) {
+        pthread_mutex_lock(&agent->lock);
+        struct node_pod_worker *w = agent->count > 0 ? agent->workers[--agent->count] : NULL;
+        pthread_mutex_unlock(&agent->lock);
+        if (w == NULL)
+            break;
+        node_worker_join_and_free(w);
+    }
     reap(agent);
     free(agent->workers);
     free(agent->done);
