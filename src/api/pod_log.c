@@ -4,6 +4,7 @@
 #include "api/request.h"
 #include "api/resource.h"
 #include "api/status.h"
+#include "api/stream.h"
 #include "node/agent.h"
 #include "objects/pod.h"
 
@@ -57,29 +58,6 @@ static json_t *find_status(const json_t *pod, const char *container)
                 return s;
         }
     }
-    return NULL;
-}
-
-/* The container named by ?container, or the pod's only one; NULL after replying with the error. */
-static const char *pick_container(const struct api_request *req, const json_t *pod, struct api_response *resp)
-{
-    const char *wanted = api_request_arg(req, "container");
-    json_t *containers = objects_pod_containers(pod);
-    if (wanted != NULL && wanted[0] != '\0')
-        return wanted;
-    if (json_array_size(containers) == 1)
-        return objects_get_string(json_array_get(containers, 0), "name");
-    char msg[2048] = "", names[1536] = "";
-    size_t i;
-    json_t *c;
-    json_array_foreach(containers, i, c)
-    {
-        size_t len = strlen(names);
-        snprintf(names + len, sizeof names - len, "%s%s", i ? " " : "", objects_get_string(c, "name"));
-    }
-    snprintf(msg, sizeof msg, "a container name must be specified for pod %s, choose one of: [%s]",
-             objects_meta_name(pod), names);
-    api_reply_status(resp, api_status_bad_request(msg));
     return NULL;
 }
 
@@ -212,7 +190,7 @@ void api_pod_log(const struct api_request *req, const struct api_target *t, stru
         api_reply_store_error(resp, t, t->name, &err);
         return;
     }
-    const char *container = pick_container(req, pod, resp);
+    const char *container = api_stream_container(req, pod, resp);
     json_t *status = container ? find_status(pod, container) : NULL;
     char path[4096], msg[1024];
     if (container != NULL && status == NULL) {

@@ -591,7 +591,7 @@ YAML
     [ "$output" = default-scheduler ]
 }
 
-@test "node: kubectl logs -c, --tail, -f and --previous" {
+@test "node: kubectl logs -c (and an unknown one), --tail, -f and --previous" {
     run kn logs kweb -c side
     [ "$output" = "side started" ]
     run kn logs kweb -c main --tail=2
@@ -602,6 +602,13 @@ YAML
     run timeout 3 kubectl --kubeconfig "$NODE_DATA/kubeconfig.yaml" logs -f kweb -c main
     [ "$status" -eq 124 ]
     [ "${#lines[@]}" -gt "$before" ]
+    # kubectl refuses an unknown container itself; the server answers the same to other clients.
+    run kn logs kweb -c nosuch
+    [ "$status" -eq 1 ]
+    [ "$output" = 'error: container nosuch is not valid for pod kweb' ]
+    run kn get --raw '/api/v1/namespaces/default/pods/kweb/log?container=nosuch'
+    [ "$status" -eq 1 ]
+    [ "$output" = 'Error from server (BadRequest): container nosuch is not valid for pod kweb' ]
     run kn logs kweb -c main --previous
     [ "$status" -eq 1 ]
     [ "$output" = 'Error from server (BadRequest): previous terminated container "main" in pod "kweb" not found' ]
