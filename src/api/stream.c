@@ -234,22 +234,6 @@ const char *api_stream_container(const struct api_request *req, const json_t *po
     return NULL;
 }
 
-bool api_stream_container_running(const json_t *pod, const char *container)
-{
-    const char *lists[] = {"containerStatuses", "initContainerStatuses"};
-    for (size_t l = 0; l < 2; l++) {
-        size_t i;
-        json_t *s;
-        json_array_foreach(objects_get_array(objects_get_object(pod, "status"), lists[l]), i, s)
-        {
-            const char *n = objects_get_string(s, "name");
-            if (n != NULL && strcmp(n, container) == 0)
-                return objects_get_object(objects_get_object(s, "state"), "running") != NULL;
-        }
-    }
-    return false;
-}
-
 struct runtime_sandbox *api_stream_sandbox(const struct api_request *req, json_t *pod,
                                            struct api_response *resp)
 {

@@ -54,9 +54,6 @@ json_t *api_stream_pod(const struct api_request *req, const struct api_target *t
  * server's words ("container x is not valid for pod y", "a container name must be specified ..."). */
 const char *api_stream_container(const struct api_request *req, const json_t *pod, struct api_response *resp);
 
-/* Whether the pod's status says the container is running. */
-bool api_stream_container_running(const json_t *pod, const char *container);
-
 /* Opens the pod's sandbox on this node; NULL after replying (no node here, or no sandbox yet). */
 struct runtime_sandbox *api_stream_sandbox(const struct api_request *req, json_t *pod,
                                            struct api_response *resp);

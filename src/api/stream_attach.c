@@ -161,7 +161,7 @@ void api_pod_attach(const struct api_request *req, const struct api_target *t, s
     }
     s->want_in = false; /* output only: stdin is dropped */
     /* The kubelet finds only running containers; its words reach kubectl on the error channel. */
-    if (!api_stream_container_running(pod, container)) {
+    if (!objects_pod_container_running(pod, container)) {
         snprintf(s->error, sizeof s->error, "unable to upgrade connection: container not found (\"%s\")",
                  container);
     } else if ((s->job = follower(req, pod, container, resp)) == NULL) {

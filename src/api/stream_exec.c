@@ -507,7 +507,7 @@ void api_pod_exec(const struct api_request *req, const struct api_target *t, str
         return;
     }
     /* The kubelet finds only running containers; its words reach kubectl on the error channel. */
-    if (!api_stream_container_running(pod, container))
+    if (!objects_pod_container_running(pod, container))
         snprintf(s->error, sizeof s->error, "unable to upgrade connection: container not found (\"%s\")",
                  container);
     else if ((s->job = new_job(req, pod, container, resp)) == NULL) {

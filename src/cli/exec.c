@@ -71,22 +71,6 @@ static const char *pick_container(const json_t *pod, const char *wanted)
     return first;
 }
 
-static bool running(const json_t *pod, const char *container)
-{
-    const char *lists[] = {"containerStatuses", "initContainerStatuses"};
-    for (size_t l = 0; l < 2; l++) {
-        size_t i;
-        json_t *s;
-        json_array_foreach(objects_get_array(objects_get_object(pod, "status"), lists[l]), i, s)
-        {
-            const char *n = objects_get_string(s, "name");
-            if (n != NULL && strcmp(n, container) == 0)
-                return objects_get_object(objects_get_object(s, "state"), "running") != NULL;
-        }
-    }
-    return false;
-}
-
 static int run(json_t *pod, const char *container, const struct exec_flags *f, const struct cli_opts *o)
 {
     /* A mirror pod stands for a static pod, whose sandbox is named by the static pod's own uid. */
@@ -137,7 +121,7 @@ int cli_cmd_exec(int argc, char **argv)
     if ((r = cli_get_pod(&o, o.args[0], &pod)) != 0)
         return r;
     const char *container = pick_container(pod, f.container);
-    if (container == NULL || !running(pod, container)) {
+    if (container == NULL || !objects_pod_container_running(pod, container)) {
         fprintf(stderr, "error: unable to upgrade connection: container %s is not running in pod %s\n",
                 container ? container : "(none)", o.args[0]);
         json_decref(pod);

@@ -60,6 +60,22 @@ json_t *objects_pod_containers(const json_t *pod)
     return objects_get_array(objects_pod_spec(pod), "containers");
 }
 
+bool objects_pod_container_running(const json_t *pod, const char *container)
+{
+    const char *lists[] = {"containerStatuses", "initContainerStatuses"};
+    for (size_t l = 0; l < 2; l++) {
+        size_t i;
+        json_t *s;
+        json_array_foreach(objects_get_array(objects_get_object(pod, "status"), lists[l]), i, s)
+        {
+            const char *n = objects_get_string(s, "name");
+            if (n != NULL && strcmp(n, container) == 0)
+                return objects_get_object(objects_get_object(s, "state"), "running") != NULL;
+        }
+    }
+    return false;
+}
+
 json_t *objects_pod_init_containers(const json_t *pod)
 {
     return objects_get_array(objects_pod_spec(pod), "initContainers");
