@@ -45,22 +45,6 @@ static void convert_line(const char *line, bool timestamps, FILE *out)
         fputc('\n', out);
 }
 
-static json_t *find_status(const json_t *pod, const char *container)
-{
-    const char *lists[] = {"containerStatuses", "initContainerStatuses"};
-    for (size_t l = 0; l < 2; l++) {
-        size_t i;
-        json_t *s;
-        json_array_foreach(objects_get_array(objects_get_object(pod, "status"), lists[l]), i, s)
-        {
-            const char *n = objects_get_string(s, "name");
-            if (n != NULL && strcmp(n, container) == 0)
-                return s;
-        }
-    }
-    return NULL;
-}
-
 static bool still_running(struct log_reader *r)
 {
     struct store_key key = {"pods", r->ns, r->name};
@@ -68,7 +52,7 @@ static bool still_running(struct log_reader *r)
     husk_error err = {0};
     if (store_get(r->server->store, &key, &pod, &err) < 0)
         return false;
-    json_t *s = find_status(pod, r->container);
+    json_t *s = objects_pod_container_status(pod, r->container);
     json_int_t restarts = json_integer_value(json_object_get(s, "restartCount"));
     bool running = json_object_get(json_object_get(s, "state"), "running") != NULL && restarts == r->restart;
     json_decref(pod);
@@ -191,7 +175,7 @@ void api_pod_log(const struct api_request *req, const struct api_target *t, stru
         return;
     }
     const char *container = api_stream_container(req, pod, resp);
-    json_t *status = container ? find_status(pod, container) : NULL;
+    json_t *status = container ? objects_pod_container_status(pod, container) : NULL;
     char path[4096], msg[1024];
     if (container != NULL && status == NULL) {
         snprintf(msg, sizeof msg, "container \"%s\" in pod \"%s\" is waiting to start: ContainerCreating",

@@ -60,7 +60,7 @@ json_t *objects_pod_containers(const json_t *pod)
     return objects_get_array(objects_pod_spec(pod), "containers");
 }
 
-bool objects_pod_container_running(const json_t *pod, const char *container)
+json_t *objects_pod_container_status(const json_t *pod, const char *container)
 {
     const char *lists[] = {"containerStatuses", "initContainerStatuses"};
     for (size_t l = 0; l < 2; l++) {
@@ -70,10 +70,16 @@ bool objects_pod_container_running(const json_t *pod, const char *container)
         {
             const char *n = objects_get_string(s, "name");
             if (n != NULL && strcmp(n, container) == 0)
-                return objects_get_object(objects_get_object(s, "state"), "running") != NULL;
+                return s;
         }
     }
-    return false;
+    return NULL;
+}
+
+bool objects_pod_container_running(const json_t *pod, const char *container)
+{
+    json_t *status = objects_pod_container_status(pod, container);
+    return objects_get_object(objects_get_object(status, "state"), "running") != NULL;
 }
 
 json_t *objects_pod_init_containers(const json_t *pod)

@@ -22,7 +22,9 @@ json_t *objects_pod_spec(const json_t *pod);
 json_t *objects_pod_containers(const json_t *pod);      /* spec.containers, or NULL */
 json_t *objects_pod_init_containers(const json_t *pod); /* spec.initContainers, or NULL */
 
-/* Whether status.containerStatuses or initContainerStatuses reports the named container as running. */
+/* The named container's entry of status.containerStatuses or initContainerStatuses, or NULL; and whether
+ * that entry says it is running. */
+json_t *objects_pod_container_status(const json_t *pod, const char *container);
 bool objects_pod_container_running(const json_t *pod, const char *container);
 
 /* An init container with restartPolicy: Always (a native sidecar, Kubernetes 1.29+). */
