@@ -109,9 +109,12 @@ setup() {
 }
 
 k() { timeout 30 kubectl --request-timeout=20s "$@"; }
-# Runs a command line on a pty of script's. Its stdin is /dev/null: script forwards its own stdin to the
-# pty and fails at once when that cannot be read (CI's stdin may be write-only).
-in_terminal() { script -qec "$1" /dev/null </dev/null; }
+# Runs a command line on a pty of script's, by bash whatever $SHELL is (script runs $SHELL -c, and a
+# nologin there fails at once). Its stdin is /dev/null: script forwards its own stdin to the pty and fails
+# at once when that cannot be read (CI's stdin may be write-only). Time limits inside take --foreground:
+# a plain timeout puts kubectl in a background process group, where setting the terminal raw stops it
+# with SIGTTOU (bash hides that by exec'ing a last simple command; dash does not).
+in_terminal() { SHELL=/bin/bash script -qec "$1" /dev/null </dev/null; }
 
 @test "kubectl exec runs a command and prints its output" {
     run --separate-stderr k exec sp -c main -- echo hi
@@ -143,14 +146,17 @@ in_terminal() { script -qec "$1" /dev/null </dev/null; }
 
 @test "kubectl exec -it gives the command a terminal" {
     command -v script >/dev/null || skip "script (util-linux) is not installed"
-    run in_terminal "timeout 30 kubectl exec -it sp -c main -- tty"
+    run in_terminal "timeout --foreground 30 kubectl exec -it sp -c main -- tty"
+    echo "exit $status: $output" # shown when the test fails
     [ "$status" -eq 0 ]
     [[ "$output" == *"/dev/pts/"* ]]
-    run in_terminal "timeout 30 kubectl exec -it sp -c main -- sh -c 'exit 4'"
+    run in_terminal "timeout --foreground 30 kubectl exec -it sp -c main -- sh -c 'exit 4'"
+    echo "exit $status: $output" # shown when the test fails
     [ "$status" -eq 4 ]
     # kubectl sends its terminal's size on the resize channel once the command runs (as to a kubelet: the
     # sleep lets it arrive); the pty in the container takes it.
-    run in_terminal "stty cols 123 rows 45; timeout 30 kubectl exec -it sp -c main -- sh -c 'sleep 1; stty size'"
+    run in_terminal "stty cols 123 rows 45; timeout --foreground 30 kubectl exec -it sp -c main -- sh -c 'sleep 1; stty size'"
+    echo "exit $status: $output" # shown when the test fails
     [ "$status" -eq 0 ]
     [[ "$output" == *"45 123"* ]]
 }
@@ -184,7 +190,8 @@ in_terminal() { script -qec "$1" /dev/null </dev/null; }
     [ "$status" -eq 0 ]
     [ "$(echo $output)" = 300000 ]
     command -v script >/dev/null || skip "script (util-linux) is not installed"
-    run in_terminal "stty cols 101 rows 33; timeout 30 kubectl exec -it sp -c main -- sh -c 'tty; sleep 1; stty size'"
+    run in_terminal "stty cols 101 rows 33; timeout --foreground 30 kubectl exec -it sp -c main -- sh -c 'tty; sleep 1; stty size'"
+    echo "exit $status: $output" # shown when the test fails
     [ "$status" -eq 0 ]
     [[ "$output" == *"/dev/pts/"* ]]
     [[ "$output" == *"33 101"* ]]
