@@ -5,74 +5,27 @@
 load helpers
 load lib/registry
 load lib/network
+load lib/node
 
 node=e2enode
 
 setup_file() {
     require_root
-    export CGROUP_PARENT=husk-e2e-$$
-    export DATA=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/husk-pods.XXXXXX")
-    mkdir -p "$DATA/manifests"
-    registry_start
-    registry_push busybox
+    node_setup e2e
     registry_push nginx
-    printf 'mirrors:\n  docker.io:\n    endpoint:\n    - "http://%s"\n' "$REGISTRY" >"$DATA/registries.yaml"
     cp "$REPO/examples/lumpy-koala.yaml" "$DATA/manifests/"
     network_setup "$DATA"
-    start_node
+    export NODE_NAME=$node NODE_NET_FLAGS=$NET_FLAGS
+    node_start
 }
-
-start_node() {
-    HUSK_REGISTRIES_CONFIG=$DATA/registries.yaml "$HUSK" daemon --data-dir "$DATA" \
-        --manifest-dir "$DATA/manifests" --node-name "$node" --listen "127.0.0.1:$(registry_free_port)" \
-        --cgroup-parent "$CGROUP_PARENT" $NET_FLAGS 2>>"$DATA/daemon.log" &
-    echo $! >"$DATA/daemon.pid"
-    disown $!
-    for _ in $(seq 1 100); do
-        hk get namespaces >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    cat "$DATA/daemon.log" >&2
-    return 1
-}
-
-hk() { "$HUSK" "$1" --data-dir "$DATA" "${@:2}"; }
-
-# wait_for SECONDS COMMAND...: retries until the command succeeds.
-wait_for() {
-    local seconds=$1
-    shift
-    for _ in $(seq 1 $((seconds * 5))); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.2
-    done
-    "$@"
-}
-
-phase_is() { [ "$(hk get pod "$1" -o json | jq -r .status.phase)" = "$2" ]; }
-gone() { ! hk get pod "$1" >/dev/null 2>&1; }
 
 teardown_file() {
     [ -n "${DATA:-}" ] || return 0
-    [ -z "${HUSK_DEBUG_LOG:-}" ] || { cp "$DATA/daemon.log" "$HUSK_DEBUG_LOG"; hk get pods -A -o yaml >>"$HUSK_DEBUG_LOG" 2>&1; }
+    [ -z "${HUSK_DEBUG_LOG:-}" ] || hk get pods -A -o yaml >>"$DATA/daemon.log" 2>&1
+    # Static pods go with their manifests; the API's pods with node_teardown.
     rm -f "$DATA"/manifests/*
-    hk get pods -A 2>/dev/null | awk 'NR > 1 {print $1, $2}' | while read -r ns pod; do
-        hk delete pod "$pod" -n "$ns" --grace-period 1 >/dev/null 2>&1 || true
-    done
-    for _ in $(seq 1 200); do
-        [ -z "$(ls -A "$DATA/pods" 2>/dev/null)" ] && break
-        sleep 0.2
-    done
-    kill -TERM "$(cat "$DATA/daemon.pid")" 2>/dev/null || true
-    sleep 1
-    # Whatever a failed test left: its supervisors (by the state dir they were given), then the cgroups.
-    for pid in $(pgrep -f "husk-supervisor $DATA/" || true); do kill -KILL "$pid"; done
-    for dir in /sys/fs/cgroup/*/"$CGROUP_PARENT" /sys/fs/cgroup/"$CGROUP_PARENT"; do
-        [ -d "$dir" ] && find "$dir" -depth -type d -exec rmdir {} \; 2>/dev/null
-    done
+    node_teardown
     network_teardown
-    registry_stop
-    rm -rf "$DATA"
 }
 
 @test "pods: the seed's lumpy-koala runs as a static pod, its init container first, with a mirror pod" {
@@ -296,10 +249,9 @@ YAML
 @test "pods: SIGKILL of the daemon leaves the containers running; the next daemon takes them up" {
     before=$(hk get pod web -o json | jq -c '[.status.containerStatuses[] | .state.running.startedAt, .restartCount]')
     supervisors=$(pgrep -f "husk-supervisor $DATA/" | sort | tr '\n' ' ')
-    kill -KILL "$(cat "$DATA/daemon.pid")"
-    sleep 0.5
+    node_kill
     [ "$(pgrep -f "husk-supervisor $DATA/" | sort | tr '\n' ' ')" = "$supervisors" ]
-    start_node
+    node_start
     wait_for 20 phase_is web Running
     after=$(hk get pod web -o json | jq -c '[.status.containerStatuses[] | .state.running.startedAt, .restartCount]')
     [ "$before" = "$after" ]

@@ -1,6 +1,6 @@
-# A husk node for the robustness suites (corrupt-state.bats, crash-points.bats, soak.bats, tests/soak/soak.sh):
-# the daemon with a node on a temp data dir, images from a local registry standing in as the docker.io
-# mirror (as in pods.bats), its own cgroup parent, and what it leaves behind counted.
+# A husk node for the suites that run pods on a daemon (pods.bats, the robustness and limits suites,
+# tests/soak/soak.sh): the daemon with a node on a temp data dir, images from a local registry standing
+# in as the docker.io mirror, its own cgroup parent, and what it leaves behind counted.
 #
 #   load lib/registry
 #   load lib/node
