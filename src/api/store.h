@@ -59,6 +59,9 @@ struct store {
  * database at all) fails with err->code EBADMSG. */
 int store_sqlite_open(const char *path, store **ret_store, husk_error *err);
 
+/* How many times the SQLite store has synced its WAL: fewer than its writes when writers overlap. */
+int64_t store_sqlite_syncs(store *s);
+
 /* store_sqlite_open, but a damaged file is set aside (PATH.corrupt-TIMESTAMP, logged as an error) and a
  * fresh store made with what could be read back from it; *ret_recreated is then true (store_recover.c). */
 int store_open_or_recover(const char *path, store **ret_store, bool *ret_recreated, husk_error *err);
