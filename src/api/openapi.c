@@ -6,9 +6,10 @@
  * explain` prints and `kubectl apply` computes its strategic merge patches from. */
 #include "api/openapi.h"
 #include "api/request.h"
+#include "base/hex.h"
 #include "objects/kind.h"
 
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,16 +72,19 @@ static json_t *group_version_doc(const char *group, const char *version)
 
 /* The hash the index gives each document: kubectl keeps documents in its HTTP cache by URL, so the URL
  * must change whenever the document does (SHA-512 of its compact form, as the API server's). */
-static void document_hash(const char *group, const char *version, char *buf, size_t size)
+static void document_hash(const char *group, const char *version, char out[2 * SHA512_DIGEST_SIZE + 1])
 {
     json_t *doc = group_version_doc(group, version);
     char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    buf[0] = '\0';
-    if (text != NULL && EVP_Digest(text, strlen(text), digest, &len, EVP_sha512(), NULL) == 1)
-        for (unsigned int i = 0; i < len && 2 * i + 2 < size; i++)
-            snprintf(buf + 2 * i, size - 2 * i, "%02X", digest[i]);
+    out[0] = '\0';
+    if (text != NULL) {
+        struct sha512_ctx ctx;
+        uint8_t digest[SHA512_DIGEST_SIZE];
+        sha512_init(&ctx);
+        sha512_update(&ctx, strlen(text), (const uint8_t *)text);
+        sha512_digest(&ctx, sizeof digest, digest);
+        husk_hex_encode_upper(digest, sizeof digest, out);
+    }
     free(text);
     json_decref(doc);
 }
@@ -91,14 +95,14 @@ static json_t *index_doc(void)
     const struct objects_kind *kinds = objects_kinds(&count);
     json_t *paths = json_object();
     for (size_t i = 0; i < count; i++) {
-        char key[128], url[384], hash[2 * EVP_MAX_MD_SIZE + 1];
+        char key[128], url[384], hash[2 * SHA512_DIGEST_SIZE + 1];
         if (kinds[i].group[0])
             snprintf(key, sizeof key, "apis/%s/%s", kinds[i].group, kinds[i].version);
         else
             snprintf(key, sizeof key, "api/%s", kinds[i].version);
         if (json_object_get(paths, key) != NULL)
             continue;
-        document_hash(kinds[i].group, kinds[i].version, hash, sizeof hash);
+        document_hash(kinds[i].group, kinds[i].version, hash);
         snprintf(url, sizeof url, "/openapi/v3/%s?hash=%s", key, hash);
         json_object_set_new(paths, key, json_pack("{s:s}", "serverRelativeURL", url));
     }

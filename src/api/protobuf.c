@@ -1,9 +1,9 @@
 /* See protobuf.h. A table-driven reader of the protobuf wire format (varints and length-delimited fields)
  * over the field numbers of k8s.io/api/core/v1/generated.proto and apimachinery's meta/v1 and runtime. */
 #include "api/protobuf.h"
+#include "base/base64.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -211,13 +211,11 @@ static int read_field(struct reader *r, unsigned *ret_number, unsigned *ret_wire
 
 static json_t *base64(const struct reader *b)
 {
-    size_t n = (size_t)(b->end - b->p);
-    unsigned char *out = malloc(4 * ((n + 2) / 3) + 1);
-    if (out == NULL)
+    char *text = husk_base64_encode_alloc(b->p, (size_t)(b->end - b->p));
+    if (text == NULL)
         return NULL;
-    EVP_EncodeBlock(out, b->p, (int)n);
-    json_t *s = json_string((const char *)out);
-    free(out);
+    json_t *s = json_string(text);
+    free(text);
     return s;
 }
 

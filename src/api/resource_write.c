@@ -8,13 +8,13 @@
 #include "api/prune.h"
 #include "api/resource.h"
 #include "api/status.h"
+#include "base/base64.h"
 #include "base/log.h"
 #include "objects/decode.h"
 #include "objects/defaults.h"
 #include "objects/validate.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,11 +157,9 @@ static void merge_string_data(json_t *secret)
     json_object_foreach(strings, key, value)
     {
         const char *text = json_string_value(value) ? json_string_value(value) : "";
-        size_t len = strlen(text);
-        char *encoded = malloc(4 * ((len + 2) / 3) + 1);
+        char *encoded = husk_base64_encode_alloc(text, strlen(text));
         if (encoded == NULL)
             continue;
-        EVP_EncodeBlock((unsigned char *)encoded, (const unsigned char *)text, (int)len);
         json_object_set_new(data, key, json_string(encoded));
         free(encoded);
     }

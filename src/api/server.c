@@ -8,7 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <openssl/crypto.h>
+#include <nettle/memops.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -54,7 +54,7 @@ static bool token_ok(const api_server *srv, struct MHD_Connection *conn)
         return false;
     const char *given = auth + 7;
     size_t n = strlen(srv->token);
-    return strlen(given) == n && CRYPTO_memcmp(given, srv->token, n) == 0;
+    return strlen(given) == n && memeql_sec(given, srv->token, n);
 }
 
 /* jansson refuses strings that are not UTF-8, so it is the validator. */

@@ -1,10 +1,11 @@
 /* WebSocket (RFC 6455) for the streaming subresources: see websocket.h. */
 #include "api/websocket.h"
+#include "base/base64.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
+#include <nettle/sha1.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -106,12 +107,15 @@ int ws_accept_key(const char *client_key, char *buf, size_t size, husk_error *er
     char joined[256];
     if (client_key == NULL || strlen(client_key) + sizeof WS_GUID > sizeof joined)
         return husk_error_set(err, EINVAL, "websocket: missing or overlong Sec-WebSocket-Key");
-    if (size < 29)
+    if (size < HUSK_BASE64_ENCODED_SIZE(SHA1_DIGEST_SIZE))
         return husk_error_set(err, ENOSPC, "websocket: accept key buffer too small");
     int n = snprintf(joined, sizeof joined, "%s%s", client_key, WS_GUID);
-    unsigned char digest[SHA_DIGEST_LENGTH];
-    SHA1((const unsigned char *)joined, (size_t)n, digest);
-    EVP_EncodeBlock((unsigned char *)buf, digest, SHA_DIGEST_LENGTH);
+    struct sha1_ctx ctx;
+    uint8_t digest[SHA1_DIGEST_SIZE];
+    sha1_init(&ctx);
+    sha1_update(&ctx, (size_t)n, (const uint8_t *)joined);
+    sha1_digest(&ctx, sizeof digest, digest);
+    husk_base64_encode(digest, sizeof digest, buf);
     return 0;
 }
 

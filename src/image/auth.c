@@ -1,5 +1,6 @@
 /* Challenge parsing and Docker config.json credentials; see auth.h. */
 #include "image/auth.h"
+#include "base/base64.h"
 #include "base/cleanup.h"
 #include "image/files.h"
 
@@ -7,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -120,16 +120,14 @@ static int decode_auth(const char *b64, struct image_registry_credentials *ret, 
     unsigned char raw[1024];
     if (len > 4 * (sizeof raw / 3) - 4)
         return husk_error_set(err, EINVAL, "an \"auth\" entry is too long");
-    int n = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)len);
-    if (n < 0)
+    size_t n = 0;
+    if (husk_base64_decode(b64, len, raw, &n) < 0)
         return husk_error_set(err, EINVAL, "an \"auth\" entry is not valid base64");
-    while (n > 0 && raw[n - 1] == '\0') /* EVP_DecodeBlock counts the padding */
-        n--;
-    char *colon = memchr(raw, ':', (size_t)n);
+    char *colon = memchr(raw, ':', n);
     if (colon == NULL)
         return husk_error_set(err, EINVAL, "an \"auth\" entry is not base64 of user:password");
     ret->username = strndup((char *)raw, (size_t)(colon - (char *)raw));
-    ret->password = strndup(colon + 1, (size_t)(n - (colon + 1 - (char *)raw)));
+    ret->password = strndup(colon + 1, n - (size_t)(colon + 1 - (char *)raw));
     return 0;
 }
 

@@ -1,62 +1,50 @@
 /* SHA-256 helpers; see digest.h. */
 #include "image/digest.h"
 #include "base/cleanup.h"
+#include "base/hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
-#include <stdio.h>
+#include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct image_hasher {
-    EVP_MD_CTX *ctx;
+    struct sha256_ctx ctx;
 };
 
 struct image_hasher *image_hasher_new(void)
 {
     struct image_hasher *h = calloc(1, sizeof *h);
-    if (h == NULL)
-        return NULL;
-    h->ctx = EVP_MD_CTX_new();
-    if (h->ctx == NULL || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
-        image_hasher_free(h);
-        return NULL;
-    }
+    if (h != NULL)
+        sha256_init(&h->ctx);
     return h;
 }
 
 void image_hasher_update(struct image_hasher *h, const void *data, size_t n)
 {
-    EVP_DigestUpdate(h->ctx, data, n);
+    sha256_update(&h->ctx, n, data);
 }
 
 void image_hasher_final(struct image_hasher *h, char out[IMAGE_DIGEST_STRING_SIZE])
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(h->ctx, md, &len);
+    uint8_t md[SHA256_DIGEST_SIZE];
+    sha256_digest(&h->ctx, sizeof md, md);
     memcpy(out, "sha256:", 7);
-    for (unsigned int i = 0; i < len && i < 32; i++)
-        snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
-    out[IMAGE_DIGEST_STRING_SIZE - 1] = '\0';
+    husk_hex_encode(md, sizeof md, out + 7);
 }
 
 void image_hasher_free(struct image_hasher *h)
 {
-    if (h == NULL)
-        return;
-    EVP_MD_CTX_free(h->ctx);
     free(h);
 }
 
 void image_digest_buffer(const void *data, size_t n, char out[IMAGE_DIGEST_STRING_SIZE])
 {
-    unsigned char md[32];
-    EVP_Digest(data, n, md, NULL, EVP_sha256(), NULL);
-    memcpy(out, "sha256:", 7);
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+    struct image_hasher h;
+    sha256_init(&h.ctx);
+    image_hasher_update(&h, data, n);
+    image_hasher_final(&h, out);
 }
 
 /* Hashes what fd holds, reading through buf. */

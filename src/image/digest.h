@@ -1,4 +1,4 @@
-/* SHA-256 digests of blobs and layers ("sha256:<hex>"), computed incrementally with OpenSSL's EVP API
+/* SHA-256 digests of blobs and layers ("sha256:<hex>"), computed incrementally (nettle's SHA-256)
  * so a blob is hashed while it streams in and never has to be read twice. */
 #ifndef HUSK_IMAGE_DIGEST_H
 #define HUSK_IMAGE_DIGEST_H

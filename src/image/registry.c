@@ -1,6 +1,7 @@
 /* Registry requests for manifests and authentication; see registry.h. Blob downloads are in
  * registry_blobs.c. */
 #include "image/registry.h"
+#include "base/base64.h"
 #include "base/cleanup.h"
 #include "image/auth.h"
 #include "image/registry_internal.h"
@@ -8,7 +9,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -225,14 +225,12 @@ static int basic_authorization(struct registry_client *c, husk_error *err)
     int n = asprintf(&plain, "%s:%s", c->creds.username, c->creds.password ? c->creds.password : "");
     if (n < 0)
         return husk_error_set(err, ENOMEM, "out of memory");
-    unsigned char *b64 = malloc(4 * ((size_t)n / 3 + 1) + 1);
+    cleanup_free char *b64 = husk_base64_encode_alloc(plain, (size_t)n);
     if (b64 == NULL)
         return husk_error_set(err, ENOMEM, "out of memory");
-    EVP_EncodeBlock(b64, (unsigned char *)plain, n);
     free(c->authorization);
     if (asprintf(&c->authorization, "Basic %s", b64) < 0)
         c->authorization = NULL;
-    free(b64);
     return 0;
 }
 

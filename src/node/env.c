@@ -1,13 +1,13 @@
 /* See env.h. */
 #include "node/env.h"
 
+#include "base/base64.h"
 #include "objects/pod.h"
 #include "objects/quantity.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <openssl/evp.h>
 #include <string.h>
 
 /* The value of NAME in a "K=V" array of n entries, or NULL. */
@@ -185,16 +185,10 @@ int node_resource_ref_value(const json_t *pod, const json_t *container, const js
 
 const char *node_secret_value(const char *b64, struct husk_arena *arena)
 {
-    size_t len = strlen(b64);
-    unsigned char *out = husk_arena_alloc(arena, len / 4 * 3 + 4);
-    if (out == NULL)
+    size_t len = strlen(b64), n = 0;
+    unsigned char *out = husk_arena_alloc(arena, HUSK_BASE64_DECODED_MAX(len) + 1);
+    if (out == NULL || husk_base64_decode(b64, len, out, &n) < 0)
         return NULL;
-    int n = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)len);
-    if (n < 0)
-        return NULL;
-    /* EVP_DecodeBlock counts padding bytes as output; drop them. */
-    for (size_t pad = len; pad > 0 && b64[pad - 1] == '='; pad--)
-        n--;
     out[n] = '\0';
     return (const char *)out;
 }

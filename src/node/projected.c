@@ -3,13 +3,14 @@
 
 #include "base/arena.h"
 #include "base/cleanup.h"
+#include "base/hex.h"
 #include "objects/pod.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,22 +241,18 @@ static int payload_of(const json_t *pod, const json_t *volume, const struct node
 /* A digest of the payload, kept beside the volume, so an unchanged payload is not rewritten. */
 static void digest_of(const struct payload *p, char out[65])
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
     for (size_t i = 0; i < p->count; i++) {
         char head[64];
         snprintf(head, sizeof head, "|%zu|%o|", p->files[i].len, (unsigned)p->files[i].mode);
-        EVP_DigestUpdate(ctx, p->files[i].path, strlen(p->files[i].path) + 1);
-        EVP_DigestUpdate(ctx, head, strlen(head));
-        EVP_DigestUpdate(ctx, p->files[i].data, p->files[i].len);
+        sha256_update(&ctx, strlen(p->files[i].path) + 1, (const uint8_t *)p->files[i].path);
+        sha256_update(&ctx, strlen(head), (const uint8_t *)head);
+        sha256_update(&ctx, p->files[i].len, (const uint8_t *)p->files[i].data);
     }
-    EVP_DigestFinal_ex(ctx, md, &len);
-    EVP_MD_CTX_free(ctx);
-    for (unsigned i = 0; i < 32 && i < len; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-    out[64] = '\0';
+    uint8_t md[SHA256_DIGEST_SIZE];
+    sha256_digest(&ctx, sizeof md, md);
+    husk_hex_encode(md, sizeof md, out);
 }
 
 static int write_file(const char *dir, const struct file *f, husk_error *err)

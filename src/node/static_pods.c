@@ -2,6 +2,7 @@
 #include "node/static_pods.h"
 
 #include "base/cleanup.h"
+#include "base/hex.h"
 #include "base/log.h"
 #include "node/worker.h"
 #include "objects/decode.h"
@@ -11,7 +12,7 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <openssl/evp.h>
+#include <nettle/md5.h>
 #include <poll.h>
 #include <pthread.h>
 #include <string.h>
@@ -86,22 +87,18 @@ static const char *api_reference(const json_t *pod)
 static void static_uid(const json_t *pod, const char *node_name, const char *path, char out[33])
 {
     char *text = json_dumps(pod, JSON_COMPACT | JSON_SORT_KEYS);
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_md5(), NULL);
+    struct md5_ctx ctx;
+    md5_init(&ctx);
     if (text != NULL)
-        EVP_DigestUpdate(ctx, text, strlen(text));
-    EVP_DigestUpdate(ctx, "host:", 5);
-    EVP_DigestUpdate(ctx, node_name, strlen(node_name));
-    EVP_DigestUpdate(ctx, "file:", 5);
-    EVP_DigestUpdate(ctx, path, strlen(path));
-    EVP_DigestFinal_ex(ctx, digest, &len);
-    EVP_MD_CTX_free(ctx);
+        md5_update(&ctx, strlen(text), (const uint8_t *)text);
+    md5_update(&ctx, 5, (const uint8_t *)"host:");
+    md5_update(&ctx, strlen(node_name), (const uint8_t *)node_name);
+    md5_update(&ctx, 5, (const uint8_t *)"file:");
+    md5_update(&ctx, strlen(path), (const uint8_t *)path);
+    uint8_t digest[MD5_DIGEST_SIZE];
+    md5_digest(&ctx, sizeof digest, digest);
     free(text);
-    for (unsigned i = 0; i < 16 && i < len; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
-    out[32] = '\0';
+    husk_hex_encode(digest, sizeof digest, out);
 }
 
 static void annotate(json_t *pod, const char *node_name, const char *path)

@@ -2,6 +2,7 @@
  * verified before they land, records survive a round trip, garbage collection keeps what is referenced,
  * and a missing image under policy Never gives ErrImageNeverPull. */
 #include "harness.h"
+#include "image/digest.h"
 #include "image/files.h"
 #include "image/image.h"
 #include "image_tar.h"
@@ -39,6 +40,25 @@ static int count_entries(const char *sub)
     if (d)
         closedir(d);
     return n;
+}
+
+TEST(image_digest_is_sha256_in_hex)
+{
+    char digest[IMAGE_DIGEST_STRING_SIZE];
+    /* FIPS 180-2's examples. */
+    image_digest_buffer("abc", 3, digest);
+    CHECK_STR_EQ(digest, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    image_digest_buffer("", 0, digest);
+    CHECK_STR_EQ(digest, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    /* Fed in pieces, as a blob streams in. */
+    const char *text = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    struct image_hasher *h = image_hasher_new();
+    CHECK(h != NULL);
+    for (const char *p = text; *p != '\0'; p += 7)
+        image_hasher_update(h, p, strlen(p) < 7 ? strlen(p) : 7);
+    image_hasher_final(h, digest);
+    image_hasher_free(h);
+    CHECK_STR_EQ(digest, "sha256:248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
 TEST(image_store_blob_is_verified_before_it_lands)

@@ -119,6 +119,19 @@ TEST(env_from_configmap_and_secret_keys_with_prefix)
     husk_arena_free(&a);
 }
 
+TEST(secret_values_decode_as_the_api_server_took_them)
+{
+    struct husk_arena a = {0};
+    CHECK_STR_EQ(node_secret_value("czNjcmV0", &a), "s3cret");
+    CHECK_STR_EQ(node_secret_value("aGVsbG8=", &a), "hello");
+    CHECK_STR_EQ(node_secret_value("", &a), "");
+    /* Go's decoder, which accepted the Secret, ignores the unused bits of the last character. */
+    CHECK_STR_EQ(node_secret_value("YR==", &a), "a");
+    CHECK(node_secret_value("aGVsbG8", &a) == NULL);
+    CHECK(node_secret_value("not base64!", &a) == NULL);
+    husk_arena_free(&a);
+}
+
 TEST(env_missing_configmap_and_key_are_errors_in_kubelet_words)
 {
     struct husk_arena a = {0};
