@@ -231,9 +231,10 @@ setup() {
     [ "$created" -ge 1 ]
     run api GET /api/v1/namespaces/default/configmaps/race
     if [ "$(api_code)" = 200 ]; then left=1; else left=0; fi
-    # The change log tells the same story: every ADDED is followed by a DELETED, but for what is left.
+    # The change log tells the same story: every ADDED is followed by a DELETED, but for what is left (the
+    # watch replays ~600 changes; 3 s leave room for a loaded machine).
     run curl -s --unix-socket "$DATA/husk.sock" \
-        "http://localhost/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=1&timeoutSeconds=1"
+        "http://localhost/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=1&timeoutSeconds=3"
     added=$(grep -c '"type":"ADDED".*"name":"race"' <<<"$output" || true)
     deleted=$(grep -c '"type":"DELETED".*"name":"race"' <<<"$output" || true)
     echo "created=$created added=$added deleted=$deleted left=$left"
