@@ -15,7 +15,7 @@ packages=(
     # build
     gcc clang libclang-rt-14-dev meson ninja-build pkg-config git
     libyaml-dev libjansson-dev libcurl4-openssl-dev libarchive-dev libssl-dev libseccomp-dev libcap-dev
-    libsqlite3-dev libmicrohttpd-dev zlib1g-dev
+    libsqlite3-dev libmicrohttpd-dev libgnutls28-dev zlib1g-dev
     # run: pod networking (CNI plugins: bridge, host-local, portmap, firewall; they drive iptables)
     containernetworking-plugins iptables
     # hygiene
