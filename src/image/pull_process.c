@@ -112,8 +112,12 @@ static int wait_child(pid_t pid, int fd, image_cancel_fn cancelled, void *cancel
             }
         } else {
             pid_t r = waitpid(pid, &status, WNOHANG);
-            if (r == pid || (r < 0 && errno != EINTR))
+            if (r == pid)
                 break;
+            if (r < 0 && errno != EINTR) {
+                status = W_EXITCODE(127, 0); /* cannot happen unless SIGCHLD is ignored: a failure */
+                break;
+            }
             nanosleep(&(struct timespec){0, CANCEL_CHECK_MS * 1000000L}, NULL);
         }
         if (!*ret_cancelled && cancelled != NULL && cancelled(cancel_data)) {

@@ -179,6 +179,9 @@ static struct image *ensure_image(struct node_pod_worker *w, struct node_contain
         options.authfile = authfile;
     int rc = name != NULL ? ensure_in_child(w, name, policy, &options, &img, &err) : IMAGE_ERR_INVALID_NAME;
     free(authfile);
+    /* A pull given up because the pod is going (or the daemon stops) is no failure to report or back off. */
+    if (rc < 0 && pull_cancelled(w))
+        return NULL;
     if (rc < 0) {
         pull_failed(w, c, name ? name : "", rc, name ? err.message : "image is empty");
         return NULL;

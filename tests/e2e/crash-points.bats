@@ -141,6 +141,24 @@ no_pull_child() { ! pgrep -f "image pull .*--data-dir $DATA " >/dev/null; }
     delete_and_check unpacked
 }
 
+pull_child_running() { pgrep -f "image pull .*--data-dir $DATA " >/dev/null; }
+
+@test "pull: a pod deleted while its image is pulled; its pull child is killed and nothing is left" {
+    # Without busybox's blobs in the store, so that its layer comes through the slow proxy.
+    forget_busybox
+    node_start
+    registry_proxy_start --slow 20000
+    pod_manifest slowpull | sed "s|image: busybox:latest|image: $PROXY/library/busybox:latest|" |
+        hk apply -f - >/dev/null
+    wait_for 30 pull_child_running
+    hk delete pod slowpull --grace-period 1 >/dev/null
+    wait_for 10 no_pull_child
+    wait_for 60 gone slowpull
+    registry_proxy_stop
+    wait_for 30 node_consistent
+    kill -0 "$(node_pid)"
+}
+
 @test "crash: the daemon killed right after creating a pod's sandbox; the pod comes up whole, once" {
     restart_crashing sandbox-create
     make_pod sandboxed
