@@ -2,7 +2,9 @@
 #include "base/fs.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,4 +57,23 @@ int husk_set_aside(const char *path, const char *suffix, char *ret_path, size_t 
     if (ret_path != NULL)
         snprintf(ret_path, size, "%s", to);
     return 0;
+}
+
+bool husk_program_path(const char *env_name, const char *program, char *out, size_t size)
+{
+    const char *env = getenv(env_name);
+    if (env != NULL && env[0] != '\0') {
+        snprintf(out, size, "%s", env);
+        return access(out, X_OK) == 0;
+    }
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        snprintf(out, size, "%s/%s", dirname(self), program);
+        if (access(out, X_OK) == 0)
+            return true;
+    }
+    snprintf(out, size, "/usr/local/bin/%s", program);
+    return access(out, X_OK) == 0;
 }

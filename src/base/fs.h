@@ -4,6 +4,7 @@
 
 #include "base/error.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -17,5 +18,9 @@ int husk_set_aside(const char *path, const char *suffix, char *ret_path, size_t 
 
 /* Writes all of data, retrying short writes and EINTR; -1 with errno set on failure. */
 int husk_write_all(int fd, const void *data, size_t len);
+
+/* Where one of husk's programs is: $ENV_NAME when set, else beside the running program (/proc/self/exe),
+ * else /usr/local/bin. Returns whether the path found is executable. */
+bool husk_program_path(const char *env_name, const char *program, char *out, size_t size);
 
 #endif

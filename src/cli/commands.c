@@ -19,7 +19,8 @@ const struct cli_command cli_commands[] = {
      "  prune                          remove content no image references\n\n"
      "Every subverb takes --data-dir DIR (default /var/lib/husk). Registry mirrors and TLS\n"
      "settings come from a k3s-style registries.yaml: --registries-config,\n"
-     "$HUSK_REGISTRIES_CONFIG or /etc/husk/registries.yaml.\n",
+     "$HUSK_REGISTRIES_CONFIG or /etc/husk/registries.yaml. pull --pull-policy Always|IfNotPresent|Never\n"
+     "applies a pod's pull policy (the daemon pulls so) and exits 11 to 14 by the failure's kind.\n",
      cli_cmd_image},
     {"validate", "Check manifests as the API server would, without applying them",
      "Usage: husk validate -f FILE|DIR|- [-f ...] [--strict] [-o yaml|json]\n\n"
@@ -28,27 +29,7 @@ const struct cli_command cli_commands[] = {
      "are warnings, or errors with --strict. -o prints the valid objects as the API server would store\n"
      "them (defaulted). Exits 0 when every object is valid, 1 when one is not, 2 on a usage error.\n",
      cli_cmd_validate},
-    {"daemon", "Run the node agent: API server, store and node",
-     "Usage: husk daemon [--data-dir DIR] [--manifest-dir DIR] [--node-name NAME] [--listen ADDR:PORT]\n"
-     "                   [--cgroup-parent NAME] [--no-node] [--cni-conf-dir DIR] [--cni-bin-dir DIRS]\n"
-     "                   [--cni-network NAME] [--pod-cidr CIDR] [--no-pod-network] [limits...]\n\n"
-     "Serves the Kubernetes API on DATA_DIR/husk.sock (root only, for husk) and over TLS on\n"
-     "--listen (default 127.0.0.1:6443, bearer token) with objects in DATA_DIR/store.db. On first\n"
-     "start it makes a CA and writes an admin kubeconfig to DATA_DIR/kubeconfig.yaml for kubectl.\n"
-     "Defaults: --data-dir /var/lib/husk, --manifest-dir /etc/husk/manifests, --node-name the host\n"
-     "name. Logs to stderr; SIGTERM stops it.\n\n"
-     "The node agent runs the pods bound to this node (unbound pods are bound here) and the static pods\n"
-     "of --manifest-dir, with their cgroups under --cgroup-parent (default husk). Pods keep running when\n"
-     "the daemon stops; the next daemon takes them up again. --no-node serves the API only.\n\n"
-     "Limits, as the kubelet's flags: --container-log-max-size (10Mi) and --container-log-max-files (5)\n"
-     "rotate container logs; --pod-pids-limit (4096, -1 for none) is each pod's pids.max; --eviction-hard\n"
-     "('memory.available<100Mi,nodefs.available<10%,nodefs.inodesFree<5%,imagefs.available<15%'; SIGNAL<Q\n"
-     "or SIGNAL<P%, comma-separated; empty for none) evicts pods when the node runs low.\n\n"
-     "Pod network, through CNI: the conflist named --cni-network (husk) in --cni-conf-dir\n"
-     "(/etc/cni/net.d), its plugins from --cni-bin-dir (/usr/lib/cni:/opt/cni/bin). When the network is\n"
-     "the default one and missing, it is written: bridge husk0 on --pod-cidr (10.85.0.0/16) with\n"
-     "host-local, portmap (hostPort) and firewall. --no-pod-network: pods have their loopback only.\n",
-     cli_cmd_daemon},
+    {"daemon", "Run the node agent: API server, store and node", cli_daemon_usage, cli_cmd_daemon},
     {"get", "Show objects: pods, nodes, namespaces, events, ...",
      "Usage: husk get RESOURCE [NAME...] [-n NS | -A] [-o wide|yaml|json|name] [-l SELECTOR]\n"
      "                [--field-selector SELECTOR] [--data-dir DIR]\n\n"

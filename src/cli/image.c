@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "image/archive.h"
 #include "image/image.h"
+#include "image/pull_process.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -12,7 +13,7 @@
 #define DEFAULT_DATA_DIR "/var/lib/husk"
 
 struct image_flags {
-    const char *data_dir, *input, *output, *registries_config, *authfile;
+    const char *data_dir, *input, *output, *registries_config, *authfile, *pull_policy;
     bool quiet;
     char **args; /* the positional arguments */
     int n_args;
@@ -38,10 +39,10 @@ static int flag_value(int argc, char **argv, int *i, const char *name, const cha
 
 static int parse_flags(int argc, char **argv, struct image_flags *f)
 {
-    static const char *names[] = {"--data-dir",          "--input",   "-i", "--output", "-o",
-                                  "--registries-config", "--authfile"};
-    const char **slots[] = {&f->data_dir,          &f->input,   &f->input, &f->output, &f->output,
-                            &f->registries_config, &f->authfile};
+    static const char *names[] = {"--data-dir",          "--input",    "-i",           "--output", "-o",
+                                  "--registries-config", "--authfile", "--pull-policy"};
+    const char **slots[] = {&f->data_dir,          &f->input,    &f->input,      &f->output, &f->output,
+                            &f->registries_config, &f->authfile, &f->pull_policy};
     f->data_dir = DEFAULT_DATA_DIR;
     f->args = calloc((size_t)argc + 1, sizeof *f->args);
     if (f->args == NULL)
@@ -83,6 +84,25 @@ static void show_progress(void *data, long long done, long long total, int blobs
     fprintf(stderr, "\r%s: %d/%d blobs, %s/%s   ", (const char *)data, blobs_done, blobs_total, d, t);
 }
 
+/* `pull --pull-policy POLICY`: the daemon's pull child (image/pull_process.h), image_ensure by the policy,
+ * failing with the exit status of its IMAGE_ERR_* code. */
+static int cmd_ensure(struct image_store *s, const struct image_flags *f, const struct image_pull_options *o)
+{
+    enum image_pull_policy policy;
+    if (image_pull_policy_parse(f->pull_policy, &policy) < 0)
+        return cli_usage_error("image", "--pull-policy must be Always, IfNotPresent or Never");
+    struct image *img;
+    husk_error err = {0};
+    int rc = image_ensure(s, f->args[0], policy, o, &img, &err);
+    if (rc < 0) {
+        cli_fail("%s", err.message);
+        return image_pull_exit_status(rc);
+    }
+    printf("%s\n%s\n", img->record.name, img->record.config_digest);
+    image_free(img);
+    return CLI_EXIT_OK;
+}
+
 static int cmd_pull(struct image_store *s, const struct image_flags *f)
 {
     if (f->n_args != 1)
@@ -92,6 +112,8 @@ static int cmd_pull(struct image_store *s, const struct image_flags *f)
                                    .authfile = f->authfile,
                                    .progress = tty ? show_progress : NULL,
                                    .progress_data = f->args[0]};
+    if (f->pull_policy != NULL)
+        return cmd_ensure(s, f, &o);
     struct image_record r;
     husk_error err = {0};
     int rc = image_pull(s, f->args[0], &o, &r, &err);

@@ -1,5 +1,5 @@
 /* Images for containers: pull policies and their Kubernetes failure reasons, and an image's layer
- * directories and config; see image.h. */
+ * directories and config; see image.h. What pulls or unpacks is in image_ensure.c. */
 #include "image/image.h"
 #include "base/cleanup.h"
 #include "image/manifest.h"
@@ -33,15 +33,34 @@ enum image_pull_policy image_default_pull_policy(const char *name)
     return always ? IMAGE_PULL_ALWAYS : IMAGE_PULL_IF_NOT_PRESENT;
 }
 
+static const char *const policy_names[] = {"Always", "IfNotPresent", "Never"};
+
+const char *image_pull_policy_name(enum image_pull_policy policy)
+{
+    return policy_names[policy];
+}
+
 int image_pull_policy_parse(const char *text, enum image_pull_policy *ret)
 {
-    static const char *names[] = {"Always", "IfNotPresent", "Never"};
     for (int i = 0; i < 3; i++)
-        if (strcmp(text, names[i]) == 0) {
+        if (strcmp(text, policy_names[i]) == 0) {
             *ret = (enum image_pull_policy)i;
             return 0;
         }
     return -1;
+}
+
+int image_full_name(const char *name, char **ret, husk_error *err)
+{
+    struct image_reference ref;
+    if (image_reference_parse(name, &ref, err) < 0)
+        return IMAGE_ERR_INVALID_NAME;
+    char *full = image_reference_string(&ref);
+    image_reference_free(&ref);
+    if (full == NULL)
+        return husk_error_set(err, ENOMEM, "out of memory");
+    *ret = full;
+    return 0;
 }
 
 void image_free(struct image *img)
@@ -66,9 +85,8 @@ static int fill_image(struct image_store *s, struct image *img, husk_error *err)
         return husk_error_set(err, ENOMEM, "out of memory");
     for (size_t i = 0; i < img->record.n_layers; i++) {
         const struct image_layer_record *l = &img->record.layers[i];
-        /* A layer removed behind our back (or never finished) is unpacked again from its blob. */
-        if (image_store_ensure_layer(s, l, err) < 0)
-            return -1;
+        if (!image_store_has_layer(s, l->diff_id))
+            return husk_error_set(err, ENOENT, "layer %s is not unpacked", l->diff_id);
         if ((img->layer_dirs[i] = image_store_layer_path(s, l->diff_id)) == NULL)
             return husk_error_set(err, ENOMEM, "out of memory");
         img->n_layers = i + 1;
@@ -76,7 +94,7 @@ static int fill_image(struct image_store *s, struct image *img, husk_error *err)
     return 0;
 }
 
-int image_get(struct image_store *s, const char *key, struct image **ret, husk_error *err)
+int image_get_unpacked(struct image_store *s, const char *key, struct image **ret, husk_error *err)
 {
     struct image *img = calloc(1, sizeof *img);
     if (img == NULL)
@@ -93,33 +111,5 @@ int image_get(struct image_store *s, const char *key, struct image **ret, husk_e
         return husk_error_wrap(err, "image %s", key);
     }
     *ret = img;
-    return 0;
-}
-
-int image_ensure(struct image_store *s, const char *name, enum image_pull_policy policy,
-                 const struct image_pull_options *opts, struct image **ret, husk_error *err)
-{
-    struct image_reference ref;
-    if (image_reference_parse(name, &ref, err) < 0)
-        return IMAGE_ERR_INVALID_NAME;
-    cleanup_free char *full = image_reference_string(&ref);
-    image_reference_free(&ref);
-    if (full == NULL)
-        return husk_error_set(err, ENOMEM, "out of memory");
-    if (policy != IMAGE_PULL_ALWAYS && image_get(s, full, ret, err) == 0)
-        return 0;
-    if (policy == IMAGE_PULL_NEVER) {
-        husk_error_set(err, ENOENT,
-                       "ErrImageNeverPull: container image \"%s\" is not present with pull policy of Never",
-                       name);
-        return IMAGE_ERR_NEVER_PULL;
-    }
-    struct image_record record;
-    int rc = image_pull(s, full, opts, &record, err);
-    if (rc < 0)
-        return rc;
-    image_record_free(&record);
-    if (image_get(s, full, ret, err) < 0)
-        return IMAGE_ERR_STORE;
     return 0;
 }

@@ -32,6 +32,11 @@ const char *image_failure_reason(int rc);
 enum image_pull_policy image_default_pull_policy(const char *name);
 /* "Always", "IfNotPresent", "Never" → policy; returns -1 for anything else. */
 int image_pull_policy_parse(const char *text, enum image_pull_policy *ret);
+const char *image_pull_policy_name(enum image_pull_policy policy);
+
+/* The name in full ("busybox" → "docker.io/library/busybox:latest") in *ret, to free; IMAGE_ERR_INVALID_NAME
+ * (with the reason in err) when it names no image. */
+int image_full_name(const char *name, char **ret, husk_error *err);
 
 struct image_pull_options {
     const char *registries_config; /* NULL: $HUSK_REGISTRIES_CONFIG or /etc/husk/registries.yaml */
@@ -51,10 +56,15 @@ struct image {
 int image_pull(struct image_store *s, const char *name, const struct image_pull_options *opts,
                struct image_record *ret, husk_error *err);
 
-/* An image already in the store, by name or ID, with its layers checked to be unpacked. */
+/* An image already in the store, by name or ID, with its layers checked to be unpacked; a layer missing
+ * (removed behind our back, or never finished) is unpacked again from its blob (image_ensure.c). */
 int image_get(struct image_store *s, const char *key, struct image **ret, husk_error *err);
+/* The same, but an image with a layer not unpacked is an error (ENOENT): it neither unpacks nor pulls, so
+ * a program that only reads the store (husk-daemon) links neither libarchive nor libcurl (image.c). */
+int image_get_unpacked(struct image_store *s, const char *key, struct image **ret, husk_error *err);
 
-/* Applies the pull policy, pulling if needed; returns 0 or one of the IMAGE_ERR_* codes. */
+/* Applies the pull policy, pulling if needed; returns 0 or one of the IMAGE_ERR_* codes (image_ensure.c;
+ * the daemon runs it in a child process, pull_process.h). */
 int image_ensure(struct image_store *s, const char *name, enum image_pull_policy policy,
                  const struct image_pull_options *opts, struct image **ret, husk_error *err);
 

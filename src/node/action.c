@@ -3,9 +3,10 @@
 #include "node/action.h"
 
 #include "base/cleanup.h"
+#include "node/grpc_probe.h"
+#include "node/http_probe.h"
 #include "objects/pod.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -83,138 +84,37 @@ static int tcp_check(void *arg)
     return 1;
 }
 
-static size_t discard(char *data, size_t size, size_t n, void *user)
-{
-    (void)data;
-    (void)user;
-    return size * n;
-}
+/* Up to this many of the handler's httpHeaders are sent (the API server allows any number; a probe's few). */
+#define HTTP_HEADERS_MAX 64
 
 static int http_check(void *arg)
 {
     struct net_check *c = arg;
     const char *scheme = objects_get_string(c->spec, "scheme");
-    const char *path = objects_get_string(c->spec, "path");
-    char url[2048];
-    snprintf(url, sizeof url, "%s://127.0.0.1:%d%s%s",
-             scheme && strcmp(scheme, "HTTPS") == 0 ? "https" : "http", c->port,
-             path && path[0] == '/' ? "" : "/", path ? path : "");
-    CURL *curl = curl_easy_init();
-    struct curl_slist *headers = curl_slist_append(NULL, "User-Agent: kube-probe/1.32");
+    struct node_http_header headers[HTTP_HEADERS_MAX];
+    struct node_http_request request = {.https = scheme != NULL && strcmp(scheme, "HTTPS") == 0,
+                                        .host = "127.0.0.1",
+                                        .port = c->port,
+                                        .path = objects_get_string(c->spec, "path"),
+                                        .headers = headers,
+                                        .timeout_ms = c->timeout_ms};
     size_t i;
     json_t *h;
     json_array_foreach(objects_get_array(c->spec, "httpHeaders"), i, h)
     {
-        char line[1024];
-        snprintf(line, sizeof line, "%s: %s",
-                 objects_get_string(h, "name") ? objects_get_string(h, "name") : "",
-                 objects_get_string(h, "value") ? objects_get_string(h, "value") : "");
-        headers = curl_slist_append(headers, line);
+        if (request.n_headers < HTTP_HEADERS_MAX)
+            headers[request.n_headers++] =
+                (struct node_http_header){objects_get_string(h, "name"), objects_get_string(h, "value")};
     }
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
-    /* The kubelet does not verify a pod's certificate. */
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
-    CURLcode rc = curl_easy_perform(curl);
-    long code = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    if (rc != CURLE_OK) {
-        snprintf(c->message, c->message_size, "Get \"%s\": %s", url, curl_easy_strerror(rc));
-        return 0;
-    }
-    if (code < 200 || code >= 400) {
-        snprintf(c->message, c->message_size, "HTTP probe failed with statuscode: %ld", code);
-        return 0;
-    }
-    return 1;
-}
-
-/* gRPC health checking (grpc.health.v1.Health/Check) over HTTP/2 without TLS, as the kubelet's grpc
- * probe does: a length-prefixed HealthCheckRequest{service}, a HealthCheckResponse{status} back, and
- * grpc-status 0 in the trailers. The two messages are one optional field each, so they are written and
- * read here rather than through a protobuf library. */
-struct grpc_reply {
-    unsigned char body[4096];
-    size_t len;
-    int status; /* grpc-status, -1 until seen */
-};
-
-static size_t grpc_body(char *data, size_t size, size_t n, void *user)
-{
-    struct grpc_reply *r = user;
-    size_t len = size * n, room = sizeof r->body - r->len;
-    memcpy(r->body + r->len, data, len < room ? len : room);
-    r->len += len < room ? len : room;
-    return len;
-}
-
-static size_t grpc_header(char *line, size_t size, size_t n, void *user)
-{
-    struct grpc_reply *r = user;
-    if (size * n > 12 && strncasecmp(line, "grpc-status:", 12) == 0)
-        r->status = atoi(line + 12);
-    return size * n;
+    /* A warning (a redirect to another host) counts as success, as the kubelet's prober counts it. */
+    return node_http_probe(&request, c->message, c->message_size) != NODE_HTTP_FAILURE;
 }
 
 static int grpc_check(void *arg)
 {
-    static const char *const names[] = {"UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"};
     struct net_check *c = arg;
-    const char *service = objects_get_string(c->spec, "service");
-    size_t slen = service ? strlen(service) : 0;
-    if (slen > 100) {
-        snprintf(c->message, c->message_size, "grpc service name too long");
-        return 0;
-    }
-    unsigned char request[128] = {0};
-    size_t mlen = slen ? 2 + slen : 0;
-    request[4] = (unsigned char)mlen;
-    if (slen) {
-        request[5] = 0x0a; /* field 1, length-delimited */
-        request[6] = (unsigned char)slen;
-        memcpy(request + 7, service, slen);
-    }
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/grpc.health.v1.Health/Check", c->port);
-    struct grpc_reply reply = {.status = -1};
-    CURL *curl = curl_easy_init();
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/grpc");
-    headers = curl_slist_append(headers, "TE: trailers");
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, (const char *)request);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)(5 + mlen));
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, grpc_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, grpc_header);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    CURLcode rc = curl_easy_perform(curl);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    if (rc != CURLE_OK || reply.status != 0) {
-        if (rc != CURLE_OK)
-            snprintf(c->message, c->message_size, "failed to connect service \"127.0.0.1:%d\" within %ds: %s",
-                     c->port, c->timeout_ms / 1000, curl_easy_strerror(rc));
-        else
-            snprintf(c->message, c->message_size, "health rpc failed: grpc-status %d", reply.status);
-        return 0;
-    }
-    /* After the 5-byte frame header: field 1 (status) as a varint, absent meaning UNKNOWN. */
-    int status = reply.len >= 7 && reply.body[5] == 0x08 ? reply.body[6] : 0;
-    if (status == 1)
-        return 1;
-    snprintf(c->message, c->message_size, "service unhealthy (responded with \"%s\")",
-             status >= 0 && status < 4 ? names[status] : "UNKNOWN");
-    return 0;
+    return node_grpc_probe("127.0.0.1", c->port, objects_get_string(c->spec, "service"), c->timeout_ms,
+                           c->message, c->message_size);
 }
 
 static bool exec_handler(const struct runtime_sandbox *sandbox, const json_t *container, const json_t *exec,

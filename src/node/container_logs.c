@@ -6,10 +6,9 @@
 #include "node/container_logs.h"
 
 #include "base/cleanup.h"
+#include "base/fs.h"
 #include "base/log.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -26,30 +26,43 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* Deflates everything left in the stream into out; flush is Z_NO_FLUSH while there is input. */
+static int deflate_to(z_stream *z, int flush, int out)
+{
+    unsigned char buf[65536];
+    do {
+        z->next_out = buf;
+        z->avail_out = sizeof buf;
+        int rc = deflate(z, flush);
+        if (rc == Z_STREAM_ERROR)
+            return -1;
+        if (husk_write_all(out, buf, sizeof buf - z->avail_out) < 0)
+            return -1;
+    } while (z->avail_out == 0);
+    return 0;
+}
+
+/* A gzip member (RFC 1952) of the whole of in, as gzip(1) writes it: zlib with windowBits 15 + 16. */
 static int write_gzip(int in, const char *out_path)
 {
-    struct archive *a = archive_write_new();
-    struct archive_entry *entry = archive_entry_new();
-    struct stat st;
-    int r = -1;
-    if (a == NULL || entry == NULL || fstat(in, &st) < 0 || archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
-        archive_write_set_format_raw(a) != ARCHIVE_OK ||
-        archive_write_open_filename(a, out_path) != ARCHIVE_OK)
-        goto out;
-    archive_entry_set_pathname(entry, "log");
-    archive_entry_set_filetype(entry, AE_IFREG);
-    archive_entry_set_size(entry, st.st_size);
-    if (archive_write_header(a, entry) != ARCHIVE_OK)
-        goto out;
-    char buf[65536];
+    cleanup_close int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    z_stream z = {0};
+    if (out < 0 ||
+        deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return -1;
+    unsigned char buf[65536];
     ssize_t n;
-    while ((n = read(in, buf, sizeof buf)) > 0)
-        if (archive_write_data(a, buf, (size_t)n) != n)
-            goto out;
-    r = n == 0 && archive_write_close(a) == ARCHIVE_OK ? 0 : -1;
-out:
-    archive_entry_free(entry);
-    archive_write_free(a);
+    int r = 0;
+    while (r == 0 && (n = read(in, buf, sizeof buf)) > 0) {
+        z.next_in = buf;
+        z.avail_in = (uInt)n;
+        r = deflate_to(&z, Z_NO_FLUSH, out);
+    }
+    if (r == 0 && n == 0)
+        r = deflate_to(&z, Z_FINISH, out);
+    else
+        r = -1;
+    deflateEnd(&z);
     return r;
 }
 

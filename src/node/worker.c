@@ -118,8 +118,12 @@ static int set_pod(struct node_pod_worker *w, json_t *pod)
             }
         }
     }
-    json_decref(w->pod);
+    /* Swapped under the lock: node_agent_pods copies w->pod from another thread under it. */
+    pthread_mutex_lock(&w->lock);
+    json_t *old = w->pod;
     w->pod = pod;
+    pthread_mutex_unlock(&w->lock);
+    json_decref(old);
     return 0;
 }
 

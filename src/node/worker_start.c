@@ -8,6 +8,7 @@
 #include "base/cleanup.h"
 #include "base/crashpoint.h"
 #include "base/fs.h"
+#include "image/pull_process.h"
 #include "node/env.h"
 #include "node/limits.h"
 #include "node/pod_config.h"
@@ -129,6 +130,28 @@ static char *pull_secrets_authfile(struct node_pod_worker *w, struct node_contai
     return path;
 }
 
+/* A pull gives up when the pod is being killed or the daemon stops; its child is killed then. */
+static bool pull_cancelled(void *data)
+{
+    struct node_pod_worker *w = data;
+    pthread_mutex_lock(&w->lock);
+    bool cancelled = w->stop_thread || w->kill_requested;
+    pthread_mutex_unlock(&w->lock);
+    return cancelled;
+}
+
+/* image_ensure in a child process (`husk image pull`, image/pull_process.h): the daemon links neither the
+ * registry client nor the unpacker. The CLI is $HUSK_CLI, else beside the running program. */
+static int ensure_in_child(struct node_pod_worker *w, const char *name, enum image_pull_policy policy,
+                           const struct image_pull_options *options, struct image **ret, husk_error *err)
+{
+    const struct node_agent_config *config = node_agent_config(w->agent);
+    char cli[4096];
+    husk_program_path("HUSK_CLI", "husk", cli, sizeof cli);
+    return image_ensure_in_child(config->images, cli, config->data_dir, name, policy, options, pull_cancelled,
+                                 w, ret, err);
+}
+
 /* Resolves the container's image by its pull policy; NULL after reporting a failure. */
 static struct image *ensure_image(struct node_pod_worker *w, struct node_container *c)
 {
@@ -143,7 +166,7 @@ static struct image *ensure_image(struct node_pod_worker *w, struct node_contain
     bool present = false;
     if (policy != IMAGE_PULL_ALWAYS && name != NULL) {
         struct image *probe = NULL;
-        present = image_get(config->images, name, &probe, &err) == 0;
+        present = image_get_unpacked(config->images, name, &probe, &err) == 0;
         image_free(probe);
     }
     if (!present && policy != IMAGE_PULL_NEVER)
@@ -154,9 +177,11 @@ static struct image *ensure_image(struct node_pod_worker *w, struct node_contain
     char *authfile = policy != IMAGE_PULL_NEVER && !present ? pull_secrets_authfile(w, c) : NULL;
     if (authfile != NULL)
         options.authfile = authfile;
-    int rc = name != NULL ? image_ensure(config->images, name, policy, &options, &img, &err)
-                          : IMAGE_ERR_INVALID_NAME;
+    int rc = name != NULL ? ensure_in_child(w, name, policy, &options, &img, &err) : IMAGE_ERR_INVALID_NAME;
     free(authfile);
+    /* A pull given up because the pod is going (or the daemon stops) is no failure to report or back off. */
+    if (rc < 0 && pull_cancelled(w))
+        return NULL;
     if (rc < 0) {
         pull_failed(w, c, name ? name : "", rc, name ? err.message : "image is empty");
         return NULL;

@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -25,25 +24,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* HUSK_SUPERVISOR, else beside the running program, else /usr/local/bin. */
-static void find_supervisor(char *out, size_t size)
-{
-    const char *env = getenv("HUSK_SUPERVISOR");
-    if (env != NULL && env[0] != '\0') {
-        snprintf(out, size, "%s", env);
-        return;
-    }
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n > 0) {
-        self[n] = '\0';
-        snprintf(out, size, "%s/husk-supervisor", dirname(self));
-        if (access(out, X_OK) == 0)
-            return;
-    }
-    snprintf(out, size, "/usr/local/bin/husk-supervisor");
-}
 
 static int write_etc_files(const struct runtime_sandbox_config *c, husk_error *err)
 {
@@ -109,7 +89,8 @@ static int start_supervisor(const struct runtime_sandbox_config *c, const char *
                             husk_error *err)
 {
     char binary[4096];
-    find_supervisor(binary, sizeof binary);
+    /* $HUSK_SUPERVISOR, else beside the running program, else /usr/local/bin. */
+    husk_program_path("HUSK_SUPERVISOR", "husk-supervisor", binary, sizeof binary);
     int ready[2];
     if (pipe2(ready, O_CLOEXEC) < 0)
         return husk_error_set_errno(err, errno, "pipe");

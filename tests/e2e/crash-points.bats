@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# kill -9 at named points inside pull, unpack, pod create, container start, stop and delete, of the daemon
-# and of a pod's supervisor (HUSK_CRASH_AT, base/crashpoint.h: honoured by test builds only). After each
+# kill -9 at named points inside pull, unpack, pod create, container start, stop and delete, of the daemon,
+# of its pull child (`husk image pull`, which inherits HUSK_CRASH_AT) and of a pod's supervisor
+# (HUSK_CRASH_AT, base/crashpoint.h: honoured by test builds only). After each
 # crash and a restart: no half-downloaded blob or half-unpacked layer is used (and none is left), every pod
 # exists fully or not at all, no mount, cgroup, network namespace or process is left over, and the API
 # lists exactly what runs.
@@ -71,14 +72,36 @@ forget_busybox() {
     [ -z "$(ls "$DATA/images/layers/sha256")" ]
 }
 
-@test "crash: the daemon killed while downloading a blob; the partial blob is never used and is removed" {
+# pull_child_crashed POINT: the daemon's pull child killed itself at POINT (within 90 s) and the daemon
+# lives on, the pod waiting with the pull's failure.
+pull_child_crashed() {
+    local pid
+    wait_for 90 crash_logged "$1"
+    pid=$(log_since "$MARK" | grep -o "crash point $1: pid [0-9]*" | head -1 | grep -o '[0-9]*$')
+    [ "$pid" != "$(node_pid)" ]
+    kill -0 "$(node_pid)"
+    wait_for 30 pull_failed "$2"
+    hk get events -o json | jq -r '.items[].message' | grep -q "the pull process (pid [0-9]*) was killed by signal 9"
+}
+crash_logged() { log_since "$MARK" | grep -q "crash point $1: pid [0-9]* kills itself"; }
+pull_failed() {
+    hk get pod "$1" -o json | jq -r '.status.containerStatuses[0].state.waiting.reason' |
+        grep -Eq '^(ErrImagePull|ImagePullBackOff)$'
+}
+
+# no_pull_child: no `husk image pull` of this node's runs (the daemon kills its child when it stops).
+no_pull_child() { ! pgrep -f "image pull .*--data-dir $DATA " >/dev/null; }
+
+@test "crash: the pull child killed while downloading a blob; the partial blob is never used and is removed" {
     forget_busybox
     MARK=$(log_mark)
     node_start HUSK_CRASH_AT=pull-blob
     make_pod pulled
-    crashed pull-blob
+    pull_child_crashed pull-blob pulled
     # What the pull had written is a temp file, under no digest's name.
     ls "$DATA"/images/blobs/sha256/.tmp-* >/dev/null
+    node_stop
+    wait_for 10 no_pull_child
     MARK=$(log_mark)
     node_start
     pod_whole pulled
@@ -92,15 +115,17 @@ forget_busybox() {
     delete_and_check pulled
 }
 
-@test "crash: the daemon killed while unpacking a layer; the half-unpacked layer is never used" {
+@test "crash: the pull child killed while unpacking a layer; the half-unpacked layer is never used" {
     forget_busybox
     MARK=$(log_mark)
     node_start HUSK_CRASH_AT=unpack-layer
     make_pod unpacked
-    crashed unpack-layer
+    pull_child_crashed unpack-layer unpacked
     # The half-unpacked layer is in layers/tmp; nothing is under a diff ID.
     [ -n "$(ls "$DATA/images/layers/tmp")" ]
     [ -z "$(ls "$DATA/images/layers/sha256")" ]
+    node_stop
+    wait_for 10 no_pull_child
     MARK=$(log_mark)
     node_start
     pod_whole unpacked
@@ -114,6 +139,24 @@ forget_busybox() {
     [ "$entries" = "$unpacked" ]
     wait_for 30 node_consistent
     delete_and_check unpacked
+}
+
+pull_child_running() { pgrep -f "image pull .*--data-dir $DATA " >/dev/null; }
+
+@test "pull: a pod deleted while its image is pulled; its pull child is killed and nothing is left" {
+    # Without busybox's blobs in the store, so that its layer comes through the slow proxy.
+    forget_busybox
+    node_start
+    registry_proxy_start --slow 20000
+    pod_manifest slowpull | sed "s|image: busybox:latest|image: $PROXY/library/busybox:latest|" |
+        hk apply -f - >/dev/null
+    wait_for 30 pull_child_running
+    hk delete pod slowpull --grace-period 1 >/dev/null
+    wait_for 10 no_pull_child
+    wait_for 60 gone slowpull
+    registry_proxy_stop
+    wait_for 30 node_consistent
+    kill -0 "$(node_pid)"
 }
 
 @test "crash: the daemon killed right after creating a pod's sandbox; the pod comes up whole, once" {

@@ -221,7 +221,10 @@ TEST(log_rotation_keeps_max_files_and_compresses_all_but_the_newest)
     CHECK(fd >= 0 && read(fd, magic, 2) == 2);
     close(fd);
     CHECK(magic[0] == 0x1f && magic[1] == 0x8b);
-    char cmd[400];
+    char cmd[700];
+    /* A whole gzip stream with the file's bytes, as zcat reads it. */
+    snprintf(cmd, sizeof cmd, "gzip -dc %s | grep -qx '2024-01-01T00:00:00.000000000Z stdout F hello'", gz);
+    CHECK(system(cmd) == 0);
     snprintf(cmd, sizeof cmd, "rm -rf %s", root);
     CHECK(system(cmd) == 0);
 }
