@@ -50,7 +50,9 @@ TEST_WITH_TIMEOUT(runtime_pod_containers_share_network_uts_ipc_and_volumes, 60)
     const char *const server_argv[] = {
         "sh", "-c",
         "hostname > /data/server-hostname; echo shm > /dev/shm/marker; echo written > /data/file; "
-        "echo pong | nc -l -p 8080",
+        /* The server reads before it answers: with `echo pong | nc -l` it half-closed at once, and a client
+         * whose `echo ping` came late took the FIN and left without sending. */
+        "nc -l -p 8080 -e sh -c 'read line; echo \"$line\" >&2; echo pong'",
         NULL};
     struct runtime_container_config server = fixture_container(&f, "server", server_argv);
     server.mounts = &mount;
@@ -77,7 +79,7 @@ TEST_WITH_TIMEOUT(runtime_pod_containers_share_network_uts_ipc_and_volumes, 60)
     CHECK_STR_CONTAINS(log, "stdout F written\n");
     CHECK_STR_CONTAINS(log, "stdout F pong\n");
     cleanup_free char *server_log = fixture_log(&f, "server");
-    CHECK_STR_CONTAINS(server_log, "stdout F ping\n");
+    CHECK_STR_CONTAINS(server_log, "stderr F ping\n");
     fixture_remove(&f);
 }
 
