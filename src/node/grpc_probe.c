@@ -8,6 +8,7 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "node/http_probe.h"
+#include "node/worker.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -312,7 +313,7 @@ bool node_grpc_probe(const char *host, int port, const char *service, int timeou
                      size_t size)
 {
     static const char *const names[] = {"UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"};
-    int64_t deadline = node_probe_now_ms() + (timeout_ms > 0 ? timeout_ms : 1000);
+    int64_t deadline = node_now_ms() + (timeout_ms > 0 ? timeout_ms : 1000);
     if (service == NULL)
         service = "";
     if (strlen(service) > SERVICE_MAX)
@@ -341,7 +342,7 @@ bool node_grpc_probe(const char *host, int port, const char *service, int timeou
             snprintf(message, size, "health rpc failed: grpc-status %d", r->grpc_status);
         else
             snprintf(message, size, "health rpc failed: %s",
-                     node_probe_now_ms() >= deadline ? "context deadline exceeded" : "the connection failed");
+                     node_now_ms() >= deadline ? "context deadline exceeded" : "the connection failed");
     } else {
         /* After the 5-byte message header: field 1 (status) as a varint, absent meaning UNKNOWN. */
         int status = r->body_len >= 7 && r->body[5] == 0x08 ? r->body[6] : 0;

@@ -5,6 +5,7 @@
 
 #include "base/cleanup.h"
 #include "base/fs.h"
+#include "node/worker.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -53,7 +54,7 @@ struct response {
 /* What is left of the time limit in ms; 0 when it is over. */
 static int remaining_ms(const struct conn *c)
 {
-    int64_t left = c->deadline_ms - node_probe_now_ms();
+    int64_t left = c->deadline_ms - node_now_ms();
     return left > 0 ? (int)left : 0;
 }
 
@@ -70,16 +71,9 @@ static void conn_close(struct conn *c)
     c->fd = -1;
 }
 
-int64_t node_probe_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void node_probe_set_timeouts(int fd, int64_t deadline_ms)
 {
-    int64_t left = deadline_ms - node_probe_now_ms();
+    int64_t left = deadline_ms - node_now_ms();
     int ms = left > 0 ? (int)left : 0;
     /* A zero timeval would mean no limit: an expired one waits 1 us. */
     struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 + (ms == 0)};
@@ -98,7 +92,7 @@ int node_probe_dial(const char *host, int port, int64_t deadline_ms, char *messa
     int r = connect(fd, (struct sockaddr *)&addr, sizeof addr);
     if (r < 0 && errno == EINPROGRESS) {
         struct pollfd p = {.fd = fd, .events = POLLOUT};
-        int64_t left = deadline_ms - node_probe_now_ms();
+        int64_t left = deadline_ms - node_now_ms();
         if (left <= 0 || poll(&p, 1, (int)left) <= 0)
             return snprintf(message, size, "dial tcp %s:%d: i/o timeout", host, port), -1;
         int e = 0;
@@ -384,7 +378,7 @@ enum node_http_result node_http_probe(const struct node_http_request *r, char *m
     snprintf(t.host, sizeof t.host, "%s", r->host);
     const char *path = r->path ? r->path : "";
     snprintf(t.path, sizeof t.path, "%s%s", path[0] == '/' ? "" : "/", path);
-    int64_t deadline = node_probe_now_ms() + (r->timeout_ms > 0 ? r->timeout_ms : 1000);
+    int64_t deadline = node_now_ms() + (r->timeout_ms > 0 ? r->timeout_ms : 1000);
     struct response *resp = malloc(sizeof *resp);
     if (resp == NULL)
         return snprintf(message, message_size, "out of memory"), NODE_HTTP_FAILURE;

@@ -163,11 +163,12 @@ static struct image *ensure_image(struct node_pod_worker *w, struct node_contain
         image_pull_policy_parse(policy_text, &policy);
     husk_error err = {0};
     struct image *img = NULL;
-    bool present = false;
-    if (policy != IMAGE_PULL_ALWAYS && name != NULL) {
-        struct image *probe = NULL;
-        present = image_get_unpacked(config->images, name, &probe, &err) == 0;
-        image_free(probe);
+    /* An image already here is taken as found: the pull child only runs for one that is not. */
+    bool present = policy != IMAGE_PULL_ALWAYS && name != NULL &&
+                   image_get_unpacked(config->images, name, &img, &err) == 0;
+    if (!present) {
+        image_free(img);
+        img = NULL;
     }
     if (!present && policy != IMAGE_PULL_NEVER)
         node_worker_event(w, c, "Normal", "Pulling", "Pulling image \"%s\"", name ? name : "");
@@ -177,7 +178,9 @@ static struct image *ensure_image(struct node_pod_worker *w, struct node_contain
     char *authfile = policy != IMAGE_PULL_NEVER && !present ? pull_secrets_authfile(w, c) : NULL;
     if (authfile != NULL)
         options.authfile = authfile;
-    int rc = name != NULL ? ensure_in_child(w, name, policy, &options, &img, &err) : IMAGE_ERR_INVALID_NAME;
+    int rc = present        ? 0
+             : name != NULL ? ensure_in_child(w, name, policy, &options, &img, &err)
+                            : IMAGE_ERR_INVALID_NAME;
     free(authfile);
     /* A pull given up because the pod is going (or the daemon stops) is no failure to report or back off. */
     if (rc < 0 && pull_cancelled(w))
