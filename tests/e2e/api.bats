@@ -17,6 +17,24 @@ setup() {
     require_root
 }
 
+@test "husk daemon becomes husk-daemon in the same process, and runs in-process when that is missing" {
+    # The PID scripts record with $! is the daemon's, and it runs the small binary (no libcurl, libarchive).
+    [ "$(readlink "/proc/$(daemon_pid)/exe")" = "$(realpath "$(dirname "$HUSK")/husk-daemon")" ]
+    ! grep -q 'libcurl\|libarchive' "/proc/$(daemon_pid)/maps"
+    local dir port pid
+    dir=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/husk-inproc.XXXXXX")
+    port=$(free_port)
+    HUSK_DAEMON=/nonexistent/husk-daemon "$HUSK" daemon --data-dir "$dir" --listen "127.0.0.1:$port" \
+        --node-name inproc --manifest-dir "$dir/manifests" --no-node 2>>"$dir/daemon.log" &
+    pid=$!
+    DATA=$dir wait_ready
+    [ "$(readlink "/proc/$pid/exe")" = "$(realpath "$HUSK")" ]
+    grep -q 'cannot run /nonexistent/husk-daemon (No such file or directory); running the daemon in this process' "$dir/daemon.log"
+    kill -TERM "$pid"
+    wait_gone "$pid"
+    rm -rf "$dir"
+}
+
 @test "the daemon serves within a second, root-only socket and kubeconfig" {
     [ "$(stat -c %a "$DATA/husk.sock")" = 600 ]
     [ "$(stat -c %a "$DATA/kubeconfig.yaml")" = 600 ]
