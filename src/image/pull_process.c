@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #define CANCEL_CHECK_MS 200
+#define EXIT_CHECK_MS   10
 #define MESSAGE_PREFIX  "husk: "
 
 int image_pull_exit_status(int rc)
@@ -34,8 +35,8 @@ static void output_line(struct child_output *o, size_t len)
 {
     o->line[len] = '\n';
     /* One write per line keeps lines whole among the daemon's other threads; the log is best effort. */
-    if (write(STDERR_FILENO, o->line, len + 1) < 0)
-        o->line[len] = '\n';
+    ssize_t ignored = write(STDERR_FILENO, o->line, len + 1);
+    (void)ignored;
     size_t prefix = strlen(MESSAGE_PREFIX);
     if (len >= prefix && memcmp(o->line, MESSAGE_PREFIX, prefix) == 0) {
         size_t n = len - prefix < sizeof o->message - 1 ? len - prefix : sizeof o->message - 1;
@@ -118,7 +119,8 @@ static int wait_child(pid_t pid, int fd, image_cancel_fn cancelled, void *cancel
                 status = W_EXITCODE(127, 0); /* cannot happen unless SIGCHLD is ignored: a failure */
                 break;
             }
-            nanosleep(&(struct timespec){0, CANCEL_CHECK_MS * 1000000L}, NULL);
+            /* Its stderr is closed: it is exiting, so look again soon. */
+            nanosleep(&(struct timespec){0, EXIT_CHECK_MS * 1000000L}, NULL);
         }
         if (!*ret_cancelled && cancelled != NULL && cancelled(cancel_data)) {
             kill(pid, SIGKILL); /* not yet reaped, so the PID is still the child's */
@@ -136,10 +138,9 @@ static int child_result(int status, pid_t pid, const char *name, bool was_cancel
 {
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
-    int rc = IMAGE_ERR_PULL;
-    if (WIFEXITED(status) && IMAGE_PULL_EXIT_BASE - WEXITSTATUS(status) <= IMAGE_ERR_STORE &&
-        IMAGE_PULL_EXIT_BASE - WEXITSTATUS(status) >= IMAGE_ERR_PULL)
-        rc = IMAGE_PULL_EXIT_BASE - WEXITSTATUS(status);
+    int code =
+        WIFEXITED(status) ? IMAGE_PULL_EXIT_BASE - WEXITSTATUS(status) : 0; /* image_pull_exit_status */
+    int rc = code >= IMAGE_ERR_PULL && code <= IMAGE_ERR_STORE ? code : IMAGE_ERR_PULL;
     if (was_cancelled)
         husk_error_set(err, ECANCELED, "pulling %s: stopped (the pod or the daemon is stopping)", name);
     else if (o->message[0] != '\0')
