@@ -16,7 +16,8 @@ struct runtime_cgroup_manager {
     /* Creates the cgroup and any missing ancestors; an existing one is fine. */
     int (*create)(const char *path, husk_error *err);
     int (*set_resources)(const char *path, const struct runtime_resources *resources, husk_error *err);
-    /* Moves a process (0: the caller) into the cgroup. */
+    /* Moves a process into the cgroup; 0 is the caller, which must be single-threaded (a child just
+     * forked). */
     int (*enter)(const char *path, pid_t pid, husk_error *err);
     /* How many times the kernel's OOM killer killed a process of this cgroup. */
     int (*oom_kill_count)(const char *path, long *ret_count, husk_error *err);

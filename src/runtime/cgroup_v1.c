@@ -139,12 +139,15 @@ static int v1_enter(const char *path, pid_t pid, husk_error *err)
     char dirs[V1_CONTROLLER_COUNT][PATH_MAX], value[32];
     v1_hierarchies(dirs);
     snprintf(value, sizeof value, "%d", (int)pid);
+    /* The caller moves its one thread through `tasks`: the kernel then skips the global threadgroup lock,
+     * whose writer waits for an RCU grace period (5-20 ms here) where cgroup.procs would. */
+    const char *file = pid == 0 ? "tasks" : "cgroup.procs";
     for (size_t i = 0; i < V1_CONTROLLER_COUNT; i++) {
         if (dirs[i][0] == '\0')
             continue;
         char dir[PATH_MAX];
         v1_dir(dir, sizeof dir, v1_controllers[i], path);
-        if (runtime_cgroup_write(dir, "cgroup.procs", value, err) < 0)
+        if (runtime_cgroup_write(dir, file, value, err) < 0)
             return -1;
     }
     return 0;

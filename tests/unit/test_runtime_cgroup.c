@@ -6,6 +6,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/files.h"
 
+#include <fcntl.h>
 #include <linux/magic.h>
 #include <sched.h>
 #include <signal.h>
@@ -114,6 +115,63 @@ TEST(runtime_cgroup_destroy_kills_what_is_left)
     int status = 0;
     CHECK(waitpid(child, &status, 0) == child);
     CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+/* enter(path, 0) from a child just forked (as the supervisor and every container are started): the child,
+ * and the children it forks, are in the cgroup of every hierarchy; the parent stays where it was. On v1
+ * this goes through `tasks`, which spares the RCU grace period that cgroup.procs waits for. */
+TEST(runtime_cgroup_enter_moves_the_caller_in_every_hierarchy)
+{
+    REQUIRE_ROOT();
+    const struct runtime_cgroup_manager *m = manager();
+    husk_error err = {0};
+    const char *path = test_path("pod-d/ctr");
+    CHECK(m->create(path, &err) == 0);
+    cleanup_free char *before = read_value("/proc/self/cgroup");
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    pid_t child = fork();
+    if (child == 0) {
+        close(fds[0]);
+        if (m->enter(path, 0, &err) < 0)
+            _exit(3);
+        pid_t grandchild = fork();
+        if (grandchild == 0) {
+            int fd = open("/proc/self/cgroup", O_RDONLY);
+            char buf[4096];
+            ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
+            _exit(n > 0 && write(fds[1], buf, (size_t)n) == n ? 0 : 4);
+        }
+        int status = 0;
+        _exit(waitpid(grandchild, &status, 0) == grandchild && WIFEXITED(status) ? WEXITSTATUS(status) : 5);
+    }
+    close(fds[1]);
+    char text[4096];
+    ssize_t len = 0;
+    for (ssize_t n; (n = read(fds[0], text + len, sizeof text - 1 - (size_t)len)) > 0;)
+        len += n;
+    text[len] = '\0';
+    close(fds[0]);
+    int status = 0;
+    CHECK(waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    static const char *const controllers[] = {"memory", "cpu,", "pids", "cpuset", "freezer", "blkio"};
+    int lines = 0;
+    for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        bool v2 = strncmp(line, "0::", 3) == 0;
+        bool ours = v2 && m == &runtime_cgroup_v2;
+        for (size_t i = 0; !v2 && i < sizeof controllers / sizeof controllers[0]; i++)
+            ours = ours || strstr(line, controllers[i]) != NULL;
+        if (!ours)
+            continue;
+        CHECK_STR_CONTAINS(line, path);
+        lines++;
+    }
+    CHECK(lines >= 1);
+    CHECK(strstr(before, "husk-test-") == NULL);
+    cleanup_free char *after = read_value("/proc/self/cgroup");
+    CHECK(strstr(after, "husk-test-") == NULL);
+    remove_test_parent(m);
 }
 
 TEST(runtime_cgroup_counts_oom_kills)
