@@ -74,12 +74,11 @@ static void write_status(struct api_kubelet *k, const json_t *pod, const json_t 
             return;
         }
         json_object_set(obj, "status", (json_t *)status);
-        int r = store_update(k->store, &key, obj, store_object_rv(obj), &err);
+        /* Unsynced, as the kubelet's status manager does not wait either: the worker goes on at once. */
+        int r = store_update_unsynced(k->store, &key, obj, store_object_rv(obj), &err);
         json_decref(obj);
-        if (r == 0) {
-            api_server_changed(k->server);
+        if (r == 0)
             return;
-        }
         if (err.code != ESTALE)
             return;
     }
@@ -137,9 +136,8 @@ static void on_event(void *data, const json_t *pod, const char *type, const char
             json_object_set_new(ev, "count",
                                 json_integer(json_integer_value(json_object_get(ev, "count")) + 1));
             json_object_set_new(ev, "lastTimestamp", json_string(now));
-            store_update(k->store, &key, ev, 0, &err);
+            store_update_unsynced(k->store, &key, ev, 0, &err);
             json_decref(ev);
-            api_server_changed(k->server);
             return;
         }
     }
@@ -155,11 +153,11 @@ static void on_event(void *data, const json_t *pod, const char *type, const char
     json_t *ev = new_event(k, pod, type, reason, field_path, message, name, now);
     json_object_set_new(json_object_get(ev, "metadata"), "uid", json_string(uid));
     key.name = name;
-    if (store_create(k->store, &key, ev, &err) == 0) {
+    /* Events are unsynced: a crash may lose the last ones, as the kubelet's recorder may. */
+    if (store_create_unsynced(k->store, &key, ev, &err) == 0) {
         pthread_mutex_lock(&k->lock);
         json_object_set_new(k->events, key_text, json_string(name));
         pthread_mutex_unlock(&k->lock);
-        api_server_changed(k->server);
     }
     json_decref(ev);
 }

@@ -331,6 +331,12 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+/* Node statuses and events are written unsynced: watchers hear of them when the store has synced them. */
+static void announce_sync(void *server)
+{
+    api_server_changed(server);
+}
+
 int api_server_start(const struct api_server_config *config, store *s, api_server **ret_server,
                      husk_error *err)
 {
@@ -363,6 +369,7 @@ int api_server_start(const struct api_server_config *config, store *s, api_serve
         api_server_stop(srv);
         return -1;
     }
+    store_set_on_sync(s, announce_sync, srv);
     *ret_server = srv;
     return 0;
 }
@@ -445,6 +452,8 @@ void api_server_stop(api_server *server)
 {
     if (server == NULL)
         return;
+    if (server->store != NULL)
+        store_set_on_sync(server->store, NULL, NULL);
     pthread_mutex_lock(&server->lock);
     server->stopping = true;
     pthread_cond_broadcast(&server->changed);

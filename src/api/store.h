@@ -39,6 +39,13 @@ struct store_ops {
                 husk_error *err);
     /* expected_rv 0 updates unconditionally; otherwise it must be the object's current version. */
     int (*update)(store *s, const struct store_key *key, json_t *obj, int64_t expected_rv, husk_error *err);
+    /* create or update, returning once the write is committed rather than on disk: for what the node
+     * agent reports (pod statuses, events), which the kubelet too sends without waiting and reports again
+     * after a crash. Reads see it at once; watches once the store's syncer has synced it (about a
+     * millisecond later, one sync for all that came in meanwhile), after which on_sync runs. */
+    int (*write_unsynced)(store *s, bool create, const struct store_key *key, json_t *obj,
+                          int64_t expected_rv, husk_error *err);
+    void (*set_on_sync)(store *s, void (*fn)(void *data), void *data);
     /* ret_old (may be NULL) gets the deleted object, carrying the deletion's resourceVersion. */
     int (*remove)(store *s, const struct store_key *key, int64_t expected_rv, json_t **ret_old,
                   husk_error *err);
@@ -85,6 +92,20 @@ static inline int store_update(store *s, const struct store_key *key, json_t *ob
                                husk_error *err)
 {
     return s->ops->update(s, key, obj, expected_rv, err);
+}
+static inline int store_create_unsynced(store *s, const struct store_key *key, json_t *obj, husk_error *err)
+{
+    return s->ops->write_unsynced(s, true, key, obj, 0, err);
+}
+static inline int store_update_unsynced(store *s, const struct store_key *key, json_t *obj,
+                                        int64_t expected_rv, husk_error *err)
+{
+    return s->ops->write_unsynced(s, false, key, obj, expected_rv, err);
+}
+/* fn runs on the store's own thread each time unsynced writes have become visible to watches. */
+static inline void store_set_on_sync(store *s, void (*fn)(void *data), void *data)
+{
+    s->ops->set_on_sync(s, fn, data);
 }
 static inline int store_delete(store *s, const struct store_key *key, int64_t expected_rv, json_t **ret_old,
                                husk_error *err)

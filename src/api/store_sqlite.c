@@ -13,6 +13,7 @@
  * connection, serialised by a mutex: the API server's threads share it. */
 #include "api/store.h"
 #include "base/cleanup.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +38,14 @@ struct store_sqlite {
     bool syncing;       /* a writer is in fdatasync for everyone */
     int64_t durable_rv; /* every version up to this one is on disk */
     int64_t syncs;
+    /* Unsynced writes (store_update_unsynced): the syncer thread syncs up to unsynced_rv, then calls on_sync
+     * so that watches see them. Guarded by sync_lock, signalled through `unsynced`. */
+    pthread_t syncer;
+    bool syncer_running, stopping, in_on_sync;
+    pthread_cond_t unsynced;
+    int64_t unsynced_rv, announced_rv;
+    void (*on_sync)(void *data);
+    void *on_sync_data;
 };
 
 static const char schema[] =
@@ -324,8 +333,58 @@ int64_t store_sqlite_syncs(store *base)
     return n;
 }
 
+/* The syncer: makes unsynced writes durable, one sync for all that came in meanwhile, and announces them. */
+static void *syncer_main(void *data)
+{
+    struct store_sqlite *s = data;
+    pthread_mutex_lock(&s->sync_lock);
+    for (;;) {
+        while (!s->stopping && s->unsynced_rv <= s->announced_rv)
+            pthread_cond_wait(&s->unsynced, &s->sync_lock);
+        if (s->stopping)
+            break;
+        int64_t target = s->unsynced_rv;
+        pthread_mutex_unlock(&s->sync_lock);
+        husk_error err = {0};
+        /* On failure the writes stay committed, not announced: the next durable write retries the sync. */
+        if (wait_durable(s, target, &err) < 0)
+            log_error("%s", err.message);
+        pthread_mutex_lock(&s->sync_lock);
+        if (target > s->announced_rv)
+            s->announced_rv = target;
+        void (*fn)(void *) = err.code == 0 ? s->on_sync : NULL;
+        void *fn_data = s->on_sync_data;
+        s->in_on_sync = fn != NULL;
+        pthread_mutex_unlock(&s->sync_lock);
+        if (fn != NULL)
+            fn(fn_data);
+        pthread_mutex_lock(&s->sync_lock);
+        s->in_on_sync = false;
+        pthread_cond_broadcast(&s->synced);
+    }
+    pthread_mutex_unlock(&s->sync_lock);
+    return NULL;
+}
+
+/* Hands version rv to the syncer, started on first use. */
+static int defer_sync(struct store_sqlite *s, int64_t rv, husk_error *err)
+{
+    pthread_mutex_lock(&s->sync_lock);
+    int e = 0;
+    if (!s->syncer_running) {
+        e = pthread_create(&s->syncer, NULL, syncer_main, s);
+        s->syncer_running = e == 0;
+    }
+    if (rv > s->unsynced_rv)
+        s->unsynced_rv = rv;
+    pthread_cond_signal(&s->unsynced);
+    pthread_mutex_unlock(&s->sync_lock);
+    /* Without a syncer the write still must reach the disk: the caller waits for it instead. */
+    return e == 0 ? 0 : wait_durable(s, rv, err);
+}
+
 static int do_write(store *base, enum write_kind kind, const struct store_key *key, json_t *obj,
-                    int64_t expected_rv, husk_error *err)
+                    int64_t expected_rv, bool sync, husk_error *err)
 {
     struct store_sqlite *s = (struct store_sqlite *)base;
     pthread_mutex_lock(&s->lock);
@@ -342,18 +401,39 @@ static int do_write(store *base, enum write_kind kind, const struct store_key *k
     }
     int64_t written = s->rv;
     pthread_mutex_unlock(&s->lock);
-    return r < 0 ? -1 : wait_durable(s, written, err);
+    if (r < 0)
+        return -1;
+    return sync ? wait_durable(s, written, err) : defer_sync(s, written, err);
 }
 
 static int sqlite_create(store *base, const struct store_key *key, json_t *obj, husk_error *err)
 {
-    return do_write(base, WRITE_CREATE, key, obj, 0, err);
+    return do_write(base, WRITE_CREATE, key, obj, 0, true, err);
 }
 
 static int sqlite_update(store *base, const struct store_key *key, json_t *obj, int64_t expected_rv,
                          husk_error *err)
 {
-    return do_write(base, WRITE_UPDATE, key, obj, expected_rv, err);
+    return do_write(base, WRITE_UPDATE, key, obj, expected_rv, true, err);
+}
+
+static int sqlite_write_unsynced(store *base, bool create, const struct store_key *key, json_t *obj,
+                                 int64_t expected_rv, husk_error *err)
+{
+    return do_write(base, create ? WRITE_CREATE : WRITE_UPDATE, key, obj, create ? 0 : expected_rv, false,
+                    err);
+}
+
+static void sqlite_set_on_sync(store *base, void (*fn)(void *data), void *data)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    pthread_mutex_lock(&s->sync_lock);
+    /* Once this returns the old callback is not running, so its data may go. */
+    while (s->in_on_sync)
+        pthread_cond_wait(&s->synced, &s->sync_lock);
+    s->on_sync = fn;
+    s->on_sync_data = data;
+    pthread_mutex_unlock(&s->sync_lock);
 }
 
 static int sqlite_remove(store *base, const struct store_key *key, int64_t expected_rv, json_t **ret_old,
@@ -362,7 +442,7 @@ static int sqlite_remove(store *base, const struct store_key *key, int64_t expec
     json_t *old = NULL;
     if (base->ops->get(base, key, &old, err) < 0)
         return -1;
-    int r = do_write(base, WRITE_DELETE, key, old, expected_rv, err);
+    int r = do_write(base, WRITE_DELETE, key, old, expected_rv, true, err);
     if (r == 0 && ret_old != NULL)
         *ret_old = old;
     else
@@ -503,10 +583,22 @@ static int64_t sqlite_current_rv(store *base)
 static void sqlite_close(store *base)
 {
     struct store_sqlite *s = (struct store_sqlite *)base;
+    pthread_mutex_lock(&s->sync_lock);
+    bool joining = s->syncer_running;
+    s->stopping = true;
+    pthread_cond_signal(&s->unsynced);
+    pthread_mutex_unlock(&s->sync_lock);
+    if (joining)
+        pthread_join(s->syncer, NULL);
+    /* Unsynced writes reach the disk before the store goes. */
+    husk_error err = {0};
+    if (s->db != NULL && wait_durable(s, s->rv, &err) < 0)
+        log_error("%s", err.message);
     sqlite3_close(s->db);
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->sync_lock);
     pthread_cond_destroy(&s->synced);
+    pthread_cond_destroy(&s->unsynced);
     free(s->wal_path);
     free(s);
 }
@@ -534,6 +626,8 @@ static const struct store_ops sqlite_ops = {
     .get = sqlite_get,
     .list = sqlite_list,
     .update = sqlite_update,
+    .write_unsynced = sqlite_write_unsynced,
+    .set_on_sync = sqlite_set_on_sync,
     .remove = sqlite_remove,
     .changes = sqlite_changes,
     .current_rv = sqlite_current_rv,
@@ -549,6 +643,7 @@ int store_sqlite_open(const char *path, store **ret_store, husk_error *err)
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->sync_lock, NULL);
     pthread_cond_init(&s->synced, NULL);
+    pthread_cond_init(&s->unsynced, NULL);
     if (asprintf(&s->wal_path, "%s-wal", path) < 0) {
         s->wal_path = NULL;
         sqlite_close(&s->base);
