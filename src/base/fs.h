@@ -11,6 +11,11 @@
 /* Creates path and its missing parents (parents 0755, path itself with mode); an existing one is fine. */
 int husk_mkdir_p(const char *path, mode_t mode, husk_error *err);
 
+/* Marks a directory that holds one subdirectory per pod as a top of hierarchy (FS_TOPDIR_FL), so that ext4
+ * spreads those subdirectories over its block groups (the Orlov allocator). Best effort: false where the
+ * file system has no such flag. */
+bool husk_mark_top_dir(const char *path);
+
 /* Renames a damaged file to PATH.corrupt-YYYYMMDDTHHMMSSZ beside it, so that it is kept for a post-mortem
  * but no longer read; ret_path (may be NULL) gets the new name. Suffix is appended as it is to both names
  * (SQLite's "-wal": store.db-wal becomes store.db.corrupt-T-wal). */

@@ -3,6 +3,7 @@
 #include "node/agent.h"
 
 #include "base/cleanup.h"
+#include "base/fs.h"
 #include "base/log.h"
 #include "node/network.h"
 #include "node/recover.h"
@@ -276,6 +277,9 @@ int node_agent_new(const struct node_agent_config *config, struct node_agent **r
             node_agent_free(agent);
             return -1;
         }
+        /* A directory per pod under each: spread over the disk, see husk_mark_top_dir. */
+        if (i == 1 || i == 2)
+            husk_mark_top_dir(path);
     }
     pthread_mutex_lock(&agent->lock);
     resume(agent);

@@ -1,14 +1,16 @@
-/* Unit tests for the fault-injection points (src/base/crashpoint.c) and setting damaged files aside
- * (husk_set_aside, src/base/fs.c). */
+/* Unit tests for the fault-injection points (src/base/crashpoint.c), setting damaged files aside
+ * (husk_set_aside, src/base/fs.c) and marking the pod directories' parents (husk_mark_top_dir). */
 #include "base/crashpoint.h"
 #include "base/fs.h"
 #include "harness.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -68,4 +70,35 @@ TEST(set_aside_renames_with_a_timestamp)
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK_INT_EQ(system(cmd), 0);
+}
+
+/* FS_IOC_GETFLAGS of path: -1 where the file system has no such flags (tmpfs). */
+static int dir_flags(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    CHECK(fd >= 0);
+    int flags = 0;
+    int r = ioctl(fd, FS_IOC_GETFLAGS, &flags);
+    close(fd);
+    return r == 0 ? flags : -1;
+}
+
+/* Where the file system keeps inode flags (ext4, as the data dir here), the directory gets FS_TOPDIR_FL and
+ * keeps its other flags; marking twice is fine; elsewhere it says no and changes nothing. */
+TEST(mark_top_dir_sets_the_orlov_flag_where_there_is_one)
+{
+    char dir[] = "/tmp/husk-topdir-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    int before = dir_flags(dir);
+    if (before < 0) {
+        CHECK(!husk_mark_top_dir(dir));
+    } else {
+        CHECK((before & FS_TOPDIR_FL) == 0);
+        CHECK(husk_mark_top_dir(dir));
+        CHECK_INT_EQ(dir_flags(dir), before | FS_TOPDIR_FL);
+        CHECK(husk_mark_top_dir(dir));
+        CHECK_INT_EQ(dir_flags(dir), before | FS_TOPDIR_FL);
+    }
+    CHECK(!husk_mark_top_dir("/nonexistent/husk-topdir"));
+    CHECK_INT_EQ(rmdir(dir), 0);
 }

@@ -9,8 +9,11 @@
 #include "objects/defaults.h"
 #include "objects/pod.h"
 
+#include <fcntl.h>
 #include <glob.h>
+#include <linux/fs.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -180,6 +183,26 @@ static const char *SEED_POD = "apiVersion: v1\n"
                               "    command: ['sh', '-c', '[ -f /workdir/calm.txt ] && sleep 36000 || exit']\n"
                               "    volumeMounts:\n    - name: workdir\n      mountPath: /workdir\n"
                               "  volumes:\n  - name: workdir\n    emptyDir: {}\n";
+
+/* DATA_DIR/pods and DATA_DIR/logs hold a directory per pod: where the file system has inode flags they
+ * are tops of hierarchy, so that ext4 spreads the pods' inodes (see husk_mark_top_dir). */
+TEST_WITH_TIMEOUT(agent_marks_its_pod_and_log_dirs_as_tops_of_hierarchy, 60)
+{
+    struct fixture f = {0};
+    setup(&f);
+    static const char *const subdirs[] = {"pods", "logs"};
+    for (size_t i = 0; i < 2; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/%s", f.dir, subdirs[i]);
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        CHECK(fd >= 0);
+        int flags = 0;
+        if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0)
+            CHECK((flags & FS_TOPDIR_FL) != 0);
+        close(fd);
+    }
+    teardown(&f);
+}
 
 TEST_WITH_TIMEOUT(agent_runs_the_seed_pod_init_first_then_app, 60)
 {
