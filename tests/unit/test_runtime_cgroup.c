@@ -77,6 +77,19 @@ TEST(runtime_cgroup_limits_are_written)
         snprintf(file, sizeof file, "/sys/fs/cgroup/cpu/%s/cpu.cfs_quota_us", path);
         cpu = read_value(file);
         CHECK_STR_EQ(cpu, "50000");
+        /* The cpuset levels carry their parent's CPUs and nodes, cloned at creation by the levels above. */
+        cleanup_free char *cpus = NULL, *root_cpus = NULL, *mems = NULL, *clone = NULL;
+        snprintf(file, sizeof file, "/sys/fs/cgroup/cpuset/%s/cpuset.cpus", path);
+        cpus = read_value(file);
+        root_cpus = read_value("/sys/fs/cgroup/cpuset/cpuset.cpus");
+        CHECK_STR_EQ(cpus, root_cpus);
+        snprintf(file, sizeof file, "/sys/fs/cgroup/cpuset/%s/cpuset.mems", path);
+        mems = read_value(file);
+        CHECK(mems != NULL && mems[0] != '\0');
+        snprintf(file, sizeof file, "/sys/fs/cgroup/cpuset/husk-test-%d/pod-a/cgroup.clone_children",
+                 (int)getpid());
+        clone = read_value(file);
+        CHECK_STR_EQ(clone, "1");
         snprintf(file, sizeof file, "/sys/fs/cgroup/pids/%s/pids.max", path);
     } else {
         snprintf(file, sizeof file, "/sys/fs/cgroup/%s/memory.max", path);
