@@ -33,22 +33,24 @@ static bool changed_since_sync(struct api_kubelet *k, const json_t *pod)
     return changed;
 }
 
-/* husk is a one-node cluster: an unscheduled pod is bound here, as the scheduler would. */
-static void bind_pod(struct api_kubelet *k, json_t *pod)
+/* husk is a one-node cluster: an unscheduled pod is bound here, as the scheduler would. The binding is
+ * unsynced like the node's statuses: a crash that loses it leaves the pod unbound, to be bound again. Returns
+ * whether the pod is bound. */
+static bool bind_pod(struct api_kubelet *k, json_t *pod)
 {
     struct store_key key = {"pods", objects_meta_namespace(pod), objects_meta_name(pod)};
     json_object_set_new(objects_pod_spec(pod), "nodeName", json_string(k->node_name));
     husk_error err = {0};
-    if (store_update(k->store, &key, pod, store_object_rv(pod), &err) < 0) {
+    if (store_update_unsynced(k->store, &key, pod, store_object_rv(pod), &err) < 0) {
         if (err.code != ESTALE)
             log_warn("binding pod %s/%s: %s", key.ns, key.name, err.message);
-        return;
+        return false;
     }
-    api_server_changed(k->server);
     const struct node_agent_hooks *h = &api_kubelet_hooks_template;
     char message[1024];
     snprintf(message, sizeof message, "Successfully assigned %s/%s to %s", key.ns, key.name, k->node_name);
     h->pod_event(k, pod, "Normal", "Scheduled", NULL, message);
+    return true;
 }
 
 static int64_t grace_of(const json_t *pod)
@@ -112,9 +114,10 @@ static void handle_pod(struct api_kubelet *k, const char *type, json_t *pod)
         return;
     }
     if (node == NULL || node[0] == '\0') {
-        if (api_kubelet_schedulable(k, pod))
-            bind_pod(k, pod);
-        return;
+        /* Bound, it is this node's to run at once, without waiting to see the binding come back. */
+        if (!api_kubelet_schedulable(k, pod) || !bind_pod(k, pod))
+            return;
+        node = k->node_name;
     }
     if (strcmp(node, k->node_name) != 0 || !changed_since_sync(k, pod))
         return;
