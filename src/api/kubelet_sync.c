@@ -226,7 +226,7 @@ void *api_kubelet_main(void *arg)
         seen = api_server_change_count(k->server);
         json_t *events = NULL;
         husk_error err = {0};
-        if (store_changes(k->store, "pods", NULL, rv, 500, &events, &err) < 0) {
+        if (store_changes(k->store, "pods", NULL, rv, 500, 0, &events, &err) < 0) {
             if (err.code == ERANGE)
                 rv = reconcile_all(k);
             continue;

@@ -25,6 +25,11 @@ struct api_selector {
     struct requirement reqs[SELECTOR_MAX_REQUIREMENTS];
 };
 
+bool api_selector_empty(const api_selector *sel)
+{
+    return sel == NULL || sel->n == 0;
+}
+
 void api_selector_free(api_selector *sel)
 {
     if (sel == NULL)

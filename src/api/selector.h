@@ -21,6 +21,9 @@ int api_field_selector_parse(const char *text, const char *resource, api_selecto
 bool api_label_selector_matches(const api_selector *sel, const json_t *obj);
 bool api_field_selector_matches(const api_selector *sel, const json_t *obj);
 
+/* Whether sel selects everything (NULL, or parsed from an empty text). */
+bool api_selector_empty(const api_selector *sel);
+
 void api_selector_free(api_selector *sel);
 
 #endif

@@ -30,6 +30,13 @@ struct store_key {
 
 typedef struct store store;
 
+/* What the change log's events carry besides "type" and "object". Each object is JSON text in the store:
+ * parsing is most of a watch's work, so only what the reader asks for is parsed. */
+enum store_changes_flags {
+    STORE_CHANGES_PREV = 1, /* "prev": the version before a MODIFIED or DELETED (for selectors) */
+    STORE_CHANGES_TEXT = 2, /* "text" (the object's JSON text, a string) and "rv" instead of "object" */
+};
+
 struct store_ops {
     /* Stores obj (metadata.resourceVersion is set to the write's version, in obj too). */
     int (*create)(store *s, const struct store_key *key, json_t *obj, husk_error *err);
@@ -50,10 +57,10 @@ struct store_ops {
     int (*remove)(store *s, const struct store_key *key, int64_t expected_rv, json_t **ret_old,
                   husk_error *err);
     /* Changes with resourceVersion > since_rv for the resource (and ns, unless NULL), oldest first, at most
-     * limit: an array of {"type": "ADDED|MODIFIED|DELETED", "object": {...}, "prev": {...}}, prev being the
-     * version before a MODIFIED or DELETED. */
+     * limit: an array of {"type": "ADDED|MODIFIED|DELETED", "object": {...}}, with flags (below) for more
+     * or less. */
     int (*changes)(store *s, const char *resource, const char *ns, int64_t since_rv, int limit,
-                   json_t **ret_events, husk_error *err);
+                   unsigned flags, json_t **ret_events, husk_error *err);
     int64_t (*current_rv)(store *s);
     void (*close)(store *s);
 };
@@ -113,9 +120,9 @@ static inline int store_delete(store *s, const struct store_key *key, int64_t ex
     return s->ops->remove(s, key, expected_rv, ret_old, err);
 }
 static inline int store_changes(store *s, const char *resource, const char *ns, int64_t since_rv, int limit,
-                                json_t **ret_events, husk_error *err)
+                                unsigned flags, json_t **ret_events, husk_error *err)
 {
-    return s->ops->changes(s, resource, ns, since_rv, limit, ret_events, err);
+    return s->ops->changes(s, resource, ns, since_rv, limit, flags, ret_events, err);
 }
 static inline int64_t store_current_rv(store *s)
 {

@@ -25,9 +25,18 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Prepared statements, kept for the connection's life: preparing one (SQLite's parser) was a fifth of
+ * the daemon's instructions for a pod start. Keyed by the address of the SQL text, a string literal. */
+#define STMT_CACHE_SIZE 24
+struct cached_stmt {
+    const char *sql;
+    sqlite3_stmt *st;
+};
+
 struct store_sqlite {
     store base;
     sqlite3 *db;
+    struct cached_stmt stmts[STMT_CACHE_SIZE]; /* under lock */
     pthread_mutex_t lock;
     int64_t rv;           /* the last version written, mirrored from meta.rv */
     int64_t compacted_rv; /* changes at or below this version are gone from the log */
@@ -61,12 +70,55 @@ static int db_fail(struct store_sqlite *s, husk_error *err, const char *what)
     return husk_error_set(err, EIO, "store: %s: %s", what, sqlite3_errmsg(s->db));
 }
 
+/* One text, so that get and the write path share its prepared statement. */
+static const char select_data[] =
+    "SELECT data FROM objects WHERE resource = ? AND namespace = ? AND name = ?";
+
 /* A damaged file is EBADMSG, so that the daemon can tell it from a store it cannot open for other reasons
  * (permissions, a full disk) and set it aside. */
 static int sqlite_errno(struct store_sqlite *s)
 {
     int code = sqlite3_errcode(s->db);
     return code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? EBADMSG : EIO;
+}
+
+/* The statement for sql (a string literal), ready to bind; hand it back with release(). NULL on failure. */
+static sqlite3_stmt *stmt(struct store_sqlite *s, const char *sql)
+{
+    for (size_t i = 0; i < STMT_CACHE_SIZE; i++) {
+        if (s->stmts[i].sql == sql)
+            return s->stmts[i].st;
+        if (s->stmts[i].sql != NULL)
+            continue;
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+            sqlite3_finalize(st);
+            return NULL;
+        }
+        s->stmts[i] = (struct cached_stmt){sql, st};
+        return st;
+    }
+    return NULL; /* more statements than slots: a programming error, reported as a failed prepare */
+}
+
+/* Ends a use of a cached statement: a statement left mid-way would hold its read transaction open. */
+static void release(sqlite3_stmt *st)
+{
+    if (st != NULL) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
+}
+
+/* Runs a statement that returns no rows (BEGIN, COMMIT, ...) through the cache. */
+static int step_sql(struct store_sqlite *s, const char *sql, husk_error *err)
+{
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = st != NULL ? sqlite3_step(st) : SQLITE_ERROR;
+    release(st);
+    if (rc == SQLITE_DONE)
+        return 0;
+    return husk_error_set(err, sqlite_errno(s), "store: %s: %s", sql, sqlite3_errmsg(s->db));
 }
 
 static int exec_sql(struct store_sqlite *s, const char *sql, husk_error *err)
@@ -82,14 +134,14 @@ static int exec_sql(struct store_sqlite *s, const char *sql, husk_error *err)
 
 static int64_t meta_read(struct store_sqlite *s, const char *key)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = stmt(s, "SELECT value FROM meta WHERE key = ?");
     int64_t v = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) == SQLITE_OK) {
+    if (st != NULL) {
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW)
             v = sqlite3_column_int64(st, 0);
     }
-    sqlite3_finalize(st);
+    release(st);
     return v;
 }
 
@@ -121,17 +173,16 @@ static void set_object_rv(json_t *obj, int64_t rv)
 /* Reads the stored version of key: 0 when absent, -1 on error. */
 static int64_t object_rv(struct store_sqlite *s, const struct store_key *key)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = stmt(s, "SELECT rv FROM objects WHERE resource = ? AND namespace = ? AND name = ?");
     int64_t v = -1;
-    if (sqlite3_prepare_v2(s->db, "SELECT rv FROM objects WHERE resource = ? AND namespace = ? AND name = ?",
-                           -1, &st, NULL) == SQLITE_OK) {
+    if (st != NULL) {
         sqlite3_bind_text(st, 1, key->resource, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, key->ns ? key->ns : "", -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, key->name, -1, SQLITE_STATIC);
         int rc = sqlite3_step(st);
         v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : rc == SQLITE_DONE ? 0 : -1;
     }
-    sqlite3_finalize(st);
+    release(st);
     return v;
 }
 
@@ -139,8 +190,8 @@ static int64_t object_rv(struct store_sqlite *s, const struct store_key *key)
 static int run_keyed(struct store_sqlite *s, const char *sql, const struct store_key *key, int64_t rv,
                      const char *data, husk_error *err)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+    sqlite3_stmt *st = stmt(s, sql);
+    if (st == NULL)
         return db_fail(s, err, "prepare");
     sqlite3_bind_text(st, 1, key->resource, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, key->ns ? key->ns : "", -1, SQLITE_STATIC);
@@ -150,36 +201,32 @@ static int run_keyed(struct store_sqlite *s, const char *sql, const struct store
         sqlite3_bind_text(st, 5, data, -1, SQLITE_STATIC);
     }
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    release(st);
     return rc == SQLITE_DONE ? 0 : db_fail(s, err, "write");
 }
 
 /* The stored JSON text of key (malloc'd), or NULL. */
 static char *read_data(struct store_sqlite *s, const struct store_key *key)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = stmt(s, select_data);
     char *data = NULL;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT data FROM objects WHERE resource = ? AND namespace = ? AND name = ?", -1,
-                           &st, NULL) == SQLITE_OK) {
+    if (st != NULL) {
         sqlite3_bind_text(st, 1, key->resource, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, key->ns ? key->ns : "", -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, key->name, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
             data = strdup((const char *)sqlite3_column_text(st, 0));
     }
-    sqlite3_finalize(st);
+    release(st);
     return data;
 }
 
 static int insert_change(struct store_sqlite *s, const struct store_key *key, int64_t rv, const char *type,
                          const char *data, const char *prev, husk_error *err)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO changes (resource, namespace, name, rv, data, type, prev) "
-                           "VALUES (?,?,?,?,?,?,?)",
-                           -1, &st, NULL) != SQLITE_OK)
+    sqlite3_stmt *st = stmt(s, "INSERT INTO changes (resource, namespace, name, rv, data, type, prev) "
+                               "VALUES (?,?,?,?,?,?,?)");
+    if (st == NULL)
         return db_fail(s, err, "prepare");
     sqlite3_bind_text(st, 1, key->resource, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, key->ns ? key->ns : "", -1, SQLITE_STATIC);
@@ -190,7 +237,7 @@ static int insert_change(struct store_sqlite *s, const struct store_key *key, in
     if (prev != NULL)
         sqlite3_bind_text(st, 7, prev, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    release(st);
     return rc == SQLITE_DONE ? 0 : db_fail(s, err, "logging the change");
 }
 
@@ -249,10 +296,14 @@ static int write_object(struct store_sqlite *s, enum write_kind kind, const stru
     cleanup_free char *data = json_dumps(obj, JSON_COMPACT);
     if (data == NULL)
         return husk_error_set(err, ENOMEM, "store: cannot encode %s \"%s\"", key->resource, key->name);
-    char sql[64];
-    snprintf(sql, sizeof sql, "UPDATE meta SET value = %" PRId64 " WHERE key = 'rv'", rv);
-    if (exec_sql(s, sql, err) < 0)
-        return -1;
+    sqlite3_stmt *st = stmt(s, "UPDATE meta SET value = ? WHERE key = 'rv'");
+    if (st == NULL)
+        return db_fail(s, err, "prepare");
+    sqlite3_bind_int64(st, 1, rv);
+    int rc = sqlite3_step(st);
+    release(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(s, err, "write");
     int r = 0;
     if (kind == WRITE_DELETE)
         r = run_keyed(s, "DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?", key, 0,
@@ -388,14 +439,14 @@ static int do_write(store *base, enum write_kind kind, const struct store_key *k
 {
     struct store_sqlite *s = (struct store_sqlite *)base;
     pthread_mutex_lock(&s->lock);
-    int r = exec_sql(s, "BEGIN IMMEDIATE", err);
+    int r = step_sql(s, "BEGIN IMMEDIATE", err);
     if (r == 0) {
         r = write_locked(s, kind, key, obj, expected_rv, err);
         husk_error ignored = {0};
         if (r == 0)
-            r = exec_sql(s, "COMMIT", err);
+            r = step_sql(s, "COMMIT", err);
         if (r < 0) {
-            exec_sql(s, "ROLLBACK", &ignored);
+            step_sql(s, "ROLLBACK", &ignored);
             s->rv = meta_read(s, "rv");
         }
     }
@@ -459,12 +510,10 @@ static json_t *column_json(sqlite3_stmt *st, int col)
 static int sqlite_get(store *base, const struct store_key *key, json_t **ret_obj, husk_error *err)
 {
     struct store_sqlite *s = (struct store_sqlite *)base;
-    sqlite3_stmt *st = NULL;
     int r = 0;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT data FROM objects WHERE resource = ? AND namespace = ? AND name = ?", -1,
-                           &st, NULL) != SQLITE_OK) {
+    sqlite3_stmt *st = stmt(s, select_data);
+    if (st == NULL) {
         r = db_fail(s, err, "prepare");
     } else {
         sqlite3_bind_text(st, 1, key->resource, -1, SQLITE_STATIC);
@@ -479,7 +528,7 @@ static int sqlite_get(store *base, const struct store_key *key, json_t **ret_obj
         else
             *ret_obj = obj;
     }
-    sqlite3_finalize(st);
+    release(st);
     pthread_mutex_unlock(&s->lock);
     return r;
 }
@@ -495,7 +544,8 @@ static int sqlite_list(store *base, const char *resource, const char *ns, json_t
     json_t *items = json_array();
     int r = 0, rc = SQLITE_DONE;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    st = stmt(s, sql);
+    if (st == NULL) {
         r = db_fail(s, err, "prepare");
     } else {
         sqlite3_bind_text(st, 1, resource, -1, SQLITE_STATIC);
@@ -509,7 +559,7 @@ static int sqlite_list(store *base, const char *resource, const char *ns, json_t
         if (rc != SQLITE_DONE)
             r = db_fail(s, err, "list");
     }
-    sqlite3_finalize(st);
+    release(st);
     int64_t rv = s->rv;
     pthread_mutex_unlock(&s->lock);
     if (r < 0) {
@@ -523,18 +573,20 @@ static int sqlite_list(store *base, const char *resource, const char *ns, json_t
 }
 
 static int changes_locked(struct store_sqlite *s, const char *resource, const char *ns, int64_t since_rv,
-                          int64_t durable, int limit, json_t *events, husk_error *err)
+                          int64_t durable, int limit, unsigned flags, json_t *events, husk_error *err)
 {
     if (since_rv < s->compacted_rv)
         return husk_error_set(err, ERANGE, "too old resource version: %" PRId64 " (%" PRId64 ")", since_rv,
                               s->compacted_rv + 1);
     sqlite3_stmt *st = NULL;
     const char *sql =
-        ns ? "SELECT type, data, prev FROM changes WHERE rv > ?1 AND rv <= ?5 AND resource = ?2 AND "
+        ns ? "SELECT type, data, prev, rv FROM changes WHERE rv > ?1 AND rv <= ?5 AND resource = ?2 AND "
              "namespace = ?3 ORDER BY rv LIMIT ?4"
-           : "SELECT type, data, prev FROM changes WHERE rv > ?1 AND rv <= ?5 AND resource = ?2 ORDER BY rv "
+           : "SELECT type, data, prev, rv FROM changes WHERE rv > ?1 AND rv <= ?5 AND resource = ?2 ORDER BY "
+             "rv "
              "LIMIT ?4";
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+    st = stmt(s, sql);
+    if (st == NULL)
         return db_fail(s, err, "prepare");
     sqlite3_bind_int64(st, 1, since_rv);
     sqlite3_bind_text(st, 2, resource, -1, SQLITE_STATIC);
@@ -544,28 +596,37 @@ static int changes_locked(struct store_sqlite *s, const char *resource, const ch
     sqlite3_bind_int64(st, 5, durable);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *obj = column_json(st, 1), *prev = column_json(st, 2);
-        if (obj == NULL) {
-            json_decref(prev);
+        const char *type = (const char *)sqlite3_column_text(st, 0),
+                   *text = (const char *)sqlite3_column_text(st, 1);
+        json_t *ev = NULL;
+        if (text == NULL || type == NULL)
             continue;
+        if (flags & STORE_CHANGES_TEXT) {
+            ev = json_pack("{s:s, s:s, s:I}", "type", type, "text", text, "rv",
+                           (json_int_t)sqlite3_column_int64(st, 3));
+        } else {
+            json_t *obj = column_json(st, 1);
+            if (obj == NULL)
+                continue;
+            ev = json_pack("{s:s, s:o}", "type", type, "object", obj);
         }
-        json_t *ev = json_pack("{s:s, s:o}", "type", (const char *)sqlite3_column_text(st, 0), "object", obj);
+        json_t *prev = flags & STORE_CHANGES_PREV ? column_json(st, 2) : NULL;
         if (prev != NULL)
             json_object_set_new(ev, "prev", prev);
         json_array_append_new(events, ev);
     }
-    sqlite3_finalize(st);
+    release(st);
     return rc == SQLITE_DONE ? 0 : db_fail(s, err, "changes");
 }
 
 static int sqlite_changes(store *base, const char *resource, const char *ns, int64_t since_rv, int limit,
-                          json_t **ret_events, husk_error *err)
+                          unsigned flags, json_t **ret_events, husk_error *err)
 {
     struct store_sqlite *s = (struct store_sqlite *)base;
     json_t *events = json_array();
     int64_t durable = durable_rv(s);
     pthread_mutex_lock(&s->lock);
-    int r = changes_locked(s, resource, ns, since_rv, durable, limit, events, err);
+    int r = changes_locked(s, resource, ns, since_rv, durable, limit, flags, events, err);
     pthread_mutex_unlock(&s->lock);
     if (r < 0) {
         json_decref(events);
@@ -594,6 +655,8 @@ static void sqlite_close(store *base)
     husk_error err = {0};
     if (s->db != NULL && wait_durable(s, s->rv, &err) < 0)
         log_error("%s", err.message);
+    for (size_t i = 0; i < STMT_CACHE_SIZE; i++)
+        sqlite3_finalize(s->stmts[i].st);
     sqlite3_close(s->db);
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->sync_lock);

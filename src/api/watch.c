@@ -10,6 +10,7 @@
 #include "api/table.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -77,6 +78,21 @@ static bool encode_next(struct watch_state *w)
     while (w->next < json_array_size(w->queue)) {
         json_t *ev = json_array_get(w->queue, w->next++);
         const char *type = json_string_value(json_object_get(ev, "type"));
+        const char *stored = json_string_value(json_object_get(ev, "text"));
+        if (stored != NULL) {
+            /* A watch that neither selects nor makes tables sends the stored text as it is. */
+            free(w->out);
+            w->out = NULL;
+            int n = asprintf(&w->out, "{\"type\":\"%s\",\"object\":%s}\n", type, stored);
+            if (n < 0) {
+                w->out = NULL;
+                w->finished = true;
+                return false;
+            }
+            w->out_len = (size_t)n;
+            w->out_off = 0;
+            return true;
+        }
         if (strcmp(type, "ERROR") == 0)
             w->finished = true;
         else if ((type = visible_type(w, ev)) == NULL)
@@ -114,14 +130,19 @@ static bool fetch_changes(struct watch_state *w)
 {
     json_t *events = NULL;
     husk_error err = {0};
-    if (store_changes(w->server->store, w->resource, w->ns, w->rv, WATCH_BATCH, &events, &err) < 0) {
+    bool selecting = !api_selector_empty(w->labels) || !api_selector_empty(w->fields);
+    unsigned flags = selecting ? STORE_CHANGES_PREV : w->table_kind == NULL ? STORE_CHANGES_TEXT : 0;
+    if (store_changes(w->server->store, w->resource, w->ns, w->rv, WATCH_BATCH, flags, &events, &err) < 0) {
         json_t *st = err.code == ERANGE ? api_status_failure(410, "Expired", err.message, NULL)
                                         : api_status_failure(500, "InternalError", err.message, NULL);
         events = json_pack("[{s:s, s:o}]", "type", "ERROR", "object", st);
     }
     size_t n = json_array_size(events);
     if (n > 0) {
-        int64_t last = store_object_rv(json_object_get(json_array_get(events, n - 1), "object"));
+        const json_t *ev = json_array_get(events, n - 1);
+        int64_t last = json_object_get(ev, "rv") != NULL
+                           ? (int64_t)json_integer_value(json_object_get(ev, "rv"))
+                           : store_object_rv(json_object_get(ev, "object"));
         if (last > w->rv)
             w->rv = last;
     }

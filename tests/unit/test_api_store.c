@@ -119,7 +119,7 @@ TEST(store_change_log_replays_from_a_version)
     CHECK_INT_EQ(store_delete(s, &ka, 0, &old, &err), 0);
     CHECK_INT_EQ(store_object_rv(old), 3);
     json_t *events = NULL;
-    CHECK_INT_EQ(store_changes(s, "pods", NULL, 1, 100, &events, &err), 0);
+    CHECK_INT_EQ(store_changes(s, "pods", NULL, 1, 100, STORE_CHANGES_PREV, &events, &err), 0);
     CHECK_INT_EQ(json_array_size(events), 2);
     CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(events, 0), "type")), "MODIFIED");
     CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(events, 1), "type")), "DELETED");
@@ -127,7 +127,26 @@ TEST(store_change_log_replays_from_a_version)
     CHECK_INT_EQ(store_object_rv(json_object_get(json_array_get(events, 0), "prev")), 1);
     CHECK_INT_EQ(store_object_rv(json_object_get(json_array_get(events, 1), "prev")), 2);
     json_decref(events);
-    CHECK_INT_EQ(store_changes(s, "pods", "other", 0, 100, &events, &err), 0);
+    /* Without flags: no prev. As text: the stored JSON and its version, no parsed object. */
+    CHECK_INT_EQ(store_changes(s, "pods", NULL, 1, 100, 0, &events, &err), 0);
+    CHECK_INT_EQ(json_array_size(events), 2);
+    CHECK(json_object_get(json_array_get(events, 0), "prev") == NULL);
+    CHECK_INT_EQ(store_object_rv(json_object_get(json_array_get(events, 0), "object")), 2);
+    json_decref(events);
+    CHECK_INT_EQ(store_changes(s, "pods", NULL, 0, 100, STORE_CHANGES_TEXT, &events, &err), 0);
+    CHECK_INT_EQ(json_array_size(events), 3);
+    for (size_t i = 0; i < 3; i++) {
+        json_t *ev = json_array_get(events, i);
+        CHECK(json_object_get(ev, "object") == NULL);
+        CHECK_INT_EQ(json_integer_value(json_object_get(ev, "rv")), (json_int_t)i + 1);
+        json_t *parsed = json_loads(json_string_value(json_object_get(ev, "text")), 0, NULL);
+        CHECK(parsed != NULL);
+        CHECK_INT_EQ(store_object_rv(parsed), (int64_t)i + 1);
+        CHECK_STR_EQ(json_string_value(json_object_get(json_object_get(parsed, "metadata"), "name")), "a");
+        json_decref(parsed);
+    }
+    json_decref(events);
+    CHECK_INT_EQ(store_changes(s, "pods", "other", 0, 100, STORE_CHANGES_PREV, &events, &err), 0);
     CHECK_INT_EQ(json_array_size(events), 0);
     json_decref(events);
     json_decref(old);
@@ -148,10 +167,11 @@ TEST_WITH_TIMEOUT(store_compacted_log_is_gone, 120)
     for (int i = 0; i < STORE_CHANGE_LOG_MAX + 100; i++)
         CHECK_INT_EQ(store_update(s, &ka, a, 0, &err), 0);
     json_t *events = NULL;
-    CHECK_INT_EQ(store_changes(s, "pods", NULL, 5, 10, &events, &err), -1);
+    CHECK_INT_EQ(store_changes(s, "pods", NULL, 5, 10, STORE_CHANGES_PREV, &events, &err), -1);
     CHECK_INT_EQ(err.code, ERANGE);
     CHECK_STR_CONTAINS(err.message, "too old resource version");
-    CHECK_INT_EQ(store_changes(s, "pods", NULL, store_current_rv(s) - 5, 10, &events, &err), 0);
+    CHECK_INT_EQ(
+        store_changes(s, "pods", NULL, store_current_rv(s) - 5, 10, STORE_CHANGES_PREV, &events, &err), 0);
     CHECK_INT_EQ(json_array_size(events), 5);
     json_decref(events);
     json_decref(a);
@@ -260,7 +280,7 @@ TEST_WITH_TIMEOUT(store_concurrent_writers_share_syncs, 60)
     CHECK_INT_EQ(store_current_rv(s), WRITERS * WRITES_EACH);
     json_t *events = NULL;
     husk_error err = {0};
-    CHECK_INT_EQ(store_changes(s, "pods", NULL, 0, 10000, &events, &err), 0);
+    CHECK_INT_EQ(store_changes(s, "pods", NULL, 0, 10000, STORE_CHANGES_PREV, &events, &err), 0);
     CHECK_INT_EQ(json_array_size(events), WRITERS * WRITES_EACH);
     for (size_t i = 0; i < json_array_size(events); i++)
         CHECK_INT_EQ(store_object_rv(json_object_get(json_array_get(events, i), "object")), (int64_t)i + 1);
@@ -315,7 +335,7 @@ TEST_WITH_TIMEOUT(store_unsynced_writes_become_visible_after_the_syncer_syncs, 6
     pthread_mutex_unlock(&w.lock);
     CHECK_INT_EQ(store_current_rv(s), 2);
     json_t *events = NULL;
-    CHECK_INT_EQ(store_changes(s, "pods", NULL, 1, 100, &events, &err), 0);
+    CHECK_INT_EQ(store_changes(s, "pods", NULL, 1, 100, STORE_CHANGES_PREV, &events, &err), 0);
     CHECK_INT_EQ(json_array_size(events), 1);
     json_decref(events);
     /* Conflicts are refused as for synced writes, and a create of an existing key too. */
