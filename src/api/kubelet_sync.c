@@ -155,12 +155,21 @@ static void restore_pod(struct api_kubelet *k, json_t *pod)
     pthread_mutex_unlock(&k->lock);
     struct store_key key = {"pods", objects_meta_namespace(pod), objects_meta_name(pod)};
     husk_error err = {0};
-    if (store_create(k->store, &key, copy, &err) < 0)
+    if (store_create(k->store, &key, copy, &err) < 0) {
         log_warn("restoring pod %s/%s into the recreated store: %s", key.ns, key.name, err.message);
-    else
-        log_warn("pod %s/%s restored into the recreated store from the node's record", key.ns, key.name);
-    json_decref(copy);
+        json_decref(copy);
+        return;
+    }
+    log_warn("pod %s/%s restored into the recreated store from the node's record", key.ns, key.name);
     api_server_changed(k->server);
+    /* A status the worker reported while this was written found no pod to write to: write the latest. */
+    pthread_mutex_lock(&k->lock);
+    json_t *latest = json_deep_copy(json_object_get(k->statuses, api_kubelet_uid(pod)));
+    pthread_mutex_unlock(&k->lock);
+    if (latest != NULL && !json_equal(latest, json_object_get(copy, "status")))
+        api_kubelet_hooks_template.pod_status(k, pod, latest);
+    json_decref(latest);
+    json_decref(copy);
 }
 
 /* Everything at once, at start and when the change log no longer reaches back: runs what is bound here,

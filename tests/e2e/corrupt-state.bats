@@ -57,7 +57,7 @@ log_since() { tail -c +"$(($1 + 1))" "$DATA/daemon.log"; }
     ls "$DATA"/store.db.corrupt-* >/dev/null
     # The built-in namespaces and the node are back; the pod too, from the node's record, same uid, not restarted.
     hk get namespace kube-system >/dev/null
-    wait_for 20 phase_is keeper Running
+    wait_for 20 phase_is keeper Running || { hk get pod keeper -o json; log_since "$mark" | tail -40; false; }
     [ "$(uid_of keeper)" = "$UID_" ]
     [ "$(started_at keeper)" = "$STARTED" ]
     [ "$(restarts keeper)" = 0 ]

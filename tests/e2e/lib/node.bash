@@ -94,7 +94,11 @@ wait_for() {
     "$@"
 }
 
-phase_is() { [ "$(hk get pod "$1" -o json | jq -r .status.phase)" = "$2" ]; }
+phase_is() {
+    local phase
+    phase=$(hk get pod "$1" -o json | jq -r .status.phase)
+    [ "$phase" = "$2" ] || { echo "pod $1: phase $phase, not $2" >&2; return 1; }
+}
 gone() { ! hk get pod "$1" >/dev/null 2>&1; }
 all_running() {
     local n=$1
