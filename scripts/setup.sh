@@ -60,7 +60,7 @@ ninja -C build >/dev/null
 if ! cmp -s build/husk /usr/local/bin/husk 2>/dev/null; then
     install -m 0755 build/husk /usr/local/bin/husk
 fi
-for program in husk-daemon husk-supervisor; do
+for program in husk-daemon husk-image husk-supervisor; do
     if ! cmp -s "build/$program" "/usr/local/bin/$program" 2>/dev/null; then
         install -m 0755 "build/$program" "/usr/local/bin/$program"
     fi

@@ -1,8 +1,12 @@
 /* Dispatch of `husk VERB ...` and the global flags (--help, --version). */
 #include "cli/cli.h"
 
+#include "base/fs.h"
+
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static void print_overview(FILE *out)
 {
@@ -30,6 +34,17 @@ int cli_cmd_help(int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
+/* A verb this binary was linked without (see commands.c): husk-image has it, with the same command line. */
+static int run_elsewhere(char **argv)
+{
+    char path[4096];
+    if (husk_program_path("HUSK_IMAGE", "husk-image", path, sizeof path)) {
+        argv[0] = path;
+        execv(path, argv);
+    }
+    return cli_fail("'husk %s' is run by %s, which cannot be run: %s", argv[1], path, strerror(errno));
+}
+
 int cli_main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -55,5 +70,7 @@ int cli_main(int argc, char **argv)
             return CLI_EXIT_OK;
         }
     }
+    if (c->run == NULL)
+        return run_elsewhere(argv);
     return c->run(argc - 1, argv + 1);
 }

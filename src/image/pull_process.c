@@ -1,5 +1,5 @@
-/* The daemon's pulls in a child process (`husk image pull --pull-policy …`); the protocol is described in
- * pull_process.h. The child dies with the pod worker's thread (PR_SET_PDEATHSIG), so with the daemon too,
+/* The daemon's pulls in a child process (`husk-image image pull --pull-policy …`); the protocol is described
+ * in pull_process.h. The child dies with the pod worker's thread (PR_SET_PDEATHSIG), so with the daemon too,
  * and is killed when the worker gives up (the pod deleted, the daemon stopping). */
 #include "image/pull_process.h"
 #include "base/cleanup.h"

@@ -1,9 +1,9 @@
-/* The daemon's image pulls, each in a child process: the CLI's `husk image pull`, so that the daemon maps
+/* The daemon's image pulls, each in a child process: `husk-image image pull`, so that the daemon maps
  * neither libcurl nor libarchive (and a pull that crashes takes only itself down).
  *
  * The protocol, in this one place:
- *   husk image pull --pull-policy Always|IfNotPresent|Never --data-dir DATA_DIR [--quiet]
- *                   [--registries-config FILE] [--authfile FILE] NAME
+ *   husk-image image pull --pull-policy Always|IfNotPresent|Never --data-dir DATA_DIR [--quiet]
+ *                         [--registries-config FILE] [--authfile FILE] NAME
  * runs image_ensure with that policy. Its exit status is 0, or IMAGE_PULL_EXIT_BASE - rc for a failure
  * rc (an IMAGE_ERR_* code): 11 store, 12 invalid name, 13 never pull, 14 pull. Its last line on stderr
  * that starts with "husk: " carries the message (the rest is passed on to the daemon's log). */

@@ -140,14 +140,14 @@ static bool pull_cancelled(void *data)
     return cancelled;
 }
 
-/* image_ensure in a child process (`husk image pull`, image/pull_process.h): the daemon links neither the
- * registry client nor the unpacker. The CLI is $HUSK_CLI, else beside the running program. */
+/* image_ensure in a child process (`husk-image image pull`, image/pull_process.h): the daemon links neither
+ * the registry client nor the unpacker. husk-image is $HUSK_IMAGE, else beside the running program. */
 static int ensure_in_child(struct node_pod_worker *w, const char *name, enum image_pull_policy policy,
                            const struct image_pull_options *options, struct image **ret, husk_error *err)
 {
     const struct node_agent_config *config = node_agent_config(w->agent);
     char cli[4096];
-    husk_program_path("HUSK_CLI", "husk", cli, sizeof cli);
+    husk_program_path("HUSK_IMAGE", "husk-image", cli, sizeof cli);
     return image_ensure_in_child(config->images, cli, config->data_dir, name, policy, options, pull_cancelled,
                                  w, ret, err);
 }

@@ -58,3 +58,27 @@ load helpers
     [ "$status" -eq 2 ]
     [[ "$stderr" == *"husk version: takes no arguments"* ]]
 }
+
+@test "husk links no libarchive; husk image runs husk-image, and says so when it cannot" {
+    # The unpacker (libarchive, and the libxml2, ICU and libstdc++ it loads) is husk-image's alone.
+    ! readelf -d "$HUSK" | grep -q 'libarchive'
+    readelf -d "$(dirname "$HUSK")/husk-image" | grep -q 'libarchive'
+    local dir
+    dir=$(mktemp -d /tmp/husk-cli-image-XXXXXX)
+    # The image verbs work through husk (exec'd husk-image), with husk's usage and exit statuses.
+    run "$HUSK" image ls --data-dir "$dir"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"REPOSITORY"* ]]
+    run "$HUSK" image --help
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Usage: husk image"* ]]
+    run "$HUSK" image bogus --data-dir "$dir"
+    [ "$status" -eq 2 ]
+    # Without husk-image: a failure that names it, not a crash.
+    HUSK_IMAGE=/nonexistent/husk-image run "$HUSK" image ls --data-dir "$dir"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"'husk image' is run by /nonexistent/husk-image, which cannot be run: No such file or directory"* ]]
+    rm -rf "$dir"
+}
