@@ -42,15 +42,16 @@ static void v1_dir(char *out, size_t size, const char *controller, const char *p
 }
 
 /* New cpusets under dir start with its CPUs and memory nodes (cgroup.clone_children): a write of
- * cpuset.cpus rebuilds the scheduler's domains under a global lock, about 0.3 ms each. */
-static int cpuset_clone_children(const char *dir, husk_error *err)
+ * cpuset.cpus rebuilds the scheduler's domains under a global lock, about 0.3 ms each. Best effort: where the
+ * flag cannot be set, cpuset_inherit writes them as before. */
+static void cpuset_clone_children(const char *dir)
 {
     char path[PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/cgroup.clone_children", dir);
     cleanup_free char *value = NULL;
-    if (runtime_read_file(path, 64, &value, err) < 0)
-        return -1;
-    return value[0] == '1' ? 0 : runtime_write_file(path, "1", err);
+    husk_error ignored = {0};
+    if (runtime_read_file(path, 64, &value, &ignored) == 0 && value[0] != '1')
+        runtime_write_file(path, "1", &ignored);
 }
 
 /* A new cpuset cgroup starts with no CPUs and no memory nodes unless its parent clones them; give it its
@@ -93,8 +94,8 @@ static int v1_create_one(const char *controller, const char *path, husk_error *e
         } else if (errno != EEXIST) {
             return husk_error_set_errno(err, errno, "creating cgroup %s", dir);
         }
-        if (cpuset && saved != '\0' && cpuset_clone_children(dir, err) < 0)
-            return -1;
+        if (cpuset && saved != '\0')
+            cpuset_clone_children(dir);
         *p = saved;
         if (saved == '\0')
             return 0;
