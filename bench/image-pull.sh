@@ -12,7 +12,7 @@ cd "$top"
 HUSK_TEST_IMAGES=${HUSK_TEST_IMAGES:-$top/build/test-images}
 if [ -z "${HUSK:-}" ]; then
     [ -f build-bench/build.ninja ] || meson setup build-bench --buildtype=release >/dev/null
-    ninja -C build-bench husk >/dev/null
+    ninja -C build-bench husk husk-image >/dev/null
     HUSK=$top/build-bench/husk
 fi
 "$HUSK" help image >/dev/null || { echo "bench: $HUSK has no image verb" >&2; exit 1; }

@@ -34,7 +34,7 @@ skip() { [[ " ${BENCH_SKIP:-} " == *" $1 "* ]]; }
 build=${BENCH_BUILD:-build-bench}
 if [ -z "${BENCH_NO_BUILD:-}" ]; then
     [ -f "$build/build.ninja" ] || meson setup "$build" --buildtype=release >/dev/null || exit 1
-    ninja -C "$build" husk husk-daemon husk-supervisor >/dev/null || exit 1
+    ninja -C "$build" husk husk-daemon husk-image husk-supervisor >/dev/null || exit 1
 fi
 HUSK=$top/$build/husk
 HUSK_SUPERVISOR=$top/$build/husk-supervisor

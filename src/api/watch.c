@@ -72,6 +72,17 @@ static const char *visible_type(const struct watch_state *w, const json_t *ev)
     return now ? type : NULL;
 }
 
+/* The next line to send (malloc'd, its own); NULL (out of memory) ends the watch. */
+static bool set_line(struct watch_state *w, char *line)
+{
+    free(w->out);
+    w->out = line;
+    w->out_len = line != NULL ? strlen(line) : 0;
+    w->out_off = 0;
+    w->finished = w->finished || line == NULL;
+    return line != NULL;
+}
+
 /* Encodes the next queued event that passes the selectors into w->out; false when the queue is empty. */
 static bool encode_next(struct watch_state *w)
 {
@@ -79,20 +90,10 @@ static bool encode_next(struct watch_state *w)
         json_t *ev = json_array_get(w->queue, w->next++);
         const char *type = json_string_value(json_object_get(ev, "type"));
         const char *stored = json_string_value(json_object_get(ev, "text"));
-        if (stored != NULL) {
-            /* A watch that neither selects nor makes tables sends the stored text as it is. */
-            free(w->out);
-            w->out = NULL;
-            int n = asprintf(&w->out, "{\"type\":\"%s\",\"object\":%s}\n", type, stored);
-            if (n < 0) {
-                w->out = NULL;
-                w->finished = true;
-                return false;
-            }
-            w->out_len = (size_t)n;
-            w->out_off = 0;
-            return true;
-        }
+        char *line = NULL;
+        if (stored != NULL) /* a watch that neither selects nor makes tables: the stored text as it is */
+            return set_line(w, asprintf(&line, "{\"type\":\"%s\",\"object\":%s}\n", type, stored) < 0 ? NULL
+                                                                                                      : line);
         if (strcmp(type, "ERROR") == 0)
             w->finished = true;
         else if ((type = visible_type(w, ev)) == NULL)
@@ -108,19 +109,9 @@ static bool encode_next(struct watch_state *w)
         json_decref(out);
         if (text == NULL)
             continue;
-        size_t n = strlen(text);
-        free(w->out);
-        w->out = realloc(text, n + 2);
-        if (w->out == NULL) {
-            free(text);
-            w->finished = true;
-            return false;
-        }
-        w->out[n] = '\n';
-        w->out[n + 1] = '\0';
-        w->out_len = n + 1;
-        w->out_off = 0;
-        return true;
+        int n = asprintf(&line, "%s\n", text);
+        free(text);
+        return set_line(w, n < 0 ? NULL : line);
     }
     return false;
 }

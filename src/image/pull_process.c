@@ -154,11 +154,11 @@ static int child_result(int status, pid_t pid, const char *name, bool was_cancel
     return rc;
 }
 
-static int run_pull_child(const char *cli, const char *data_dir, const char *name,
+static int run_pull_child(const char *program, const char *data_dir, const char *name,
                           enum image_pull_policy policy, const struct image_pull_options *opts,
                           image_cancel_fn cancelled, void *cancel_data, husk_error *err)
 {
-    const char *argv[16] = {cli,          "image",         "pull",
+    const char *argv[16] = {program,      "image",         "pull",
                             "--quiet",    "--pull-policy", image_pull_policy_name(policy),
                             "--data-dir", data_dir};
     size_t n = 8;
@@ -188,7 +188,7 @@ static int run_pull_child(const char *cli, const char *data_dir, const char *nam
     return rc;
 }
 
-int image_ensure_in_child(struct image_store *s, const char *cli, const char *data_dir, const char *name,
+int image_ensure_in_child(struct image_store *s, const char *program, const char *data_dir, const char *name,
                           enum image_pull_policy policy, const struct image_pull_options *opts,
                           image_cancel_fn cancelled, void *cancel_data, struct image **ret, husk_error *err)
 {
@@ -199,7 +199,7 @@ int image_ensure_in_child(struct image_store *s, const char *cli, const char *da
     if (policy != IMAGE_PULL_ALWAYS && image_get_unpacked(s, full, ret, err) == 0)
         return 0;
     /* The child gets the name as the pod gave it, so its messages are the ones image_ensure would make. */
-    rc = run_pull_child(cli, data_dir, name, policy, opts, cancelled, cancel_data, err);
+    rc = run_pull_child(program, data_dir, name, policy, opts, cancelled, cancel_data, err);
     if (rc < 0)
         return rc;
     if (image_get_unpacked(s, full, ret, err) < 0)

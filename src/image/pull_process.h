@@ -23,10 +23,10 @@ int image_pull_exit_status(int rc);
  * killed then. */
 typedef bool (*image_cancel_fn)(void *data);
 
-/* image_ensure, with the pulling (and any unpacking) done by the program cli (`husk`): an image present
- * with its layers unpacked is read here; otherwise the child runs with the policy, then the image is read.
- * Returns 0 or an IMAGE_ERR_* code with err's message as image_ensure would set it. */
-int image_ensure_in_child(struct image_store *s, const char *cli, const char *data_dir, const char *name,
+/* image_ensure, with the pulling (and any unpacking) done by the program `program` (husk-image): an image
+ * present with its layers unpacked is read here; otherwise the child runs with the policy, then the image is
+ * read. Returns 0 or an IMAGE_ERR_* code with err's message as image_ensure would set it. */
+int image_ensure_in_child(struct image_store *s, const char *program, const char *data_dir, const char *name,
                           enum image_pull_policy policy, const struct image_pull_options *opts,
                           image_cancel_fn cancelled, void *cancel_data, struct image **ret, husk_error *err);
 

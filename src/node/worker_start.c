@@ -146,10 +146,10 @@ static int ensure_in_child(struct node_pod_worker *w, const char *name, enum ima
                            const struct image_pull_options *options, struct image **ret, husk_error *err)
 {
     const struct node_agent_config *config = node_agent_config(w->agent);
-    char cli[4096];
-    husk_program_path("HUSK_IMAGE", "husk-image", cli, sizeof cli);
-    return image_ensure_in_child(config->images, cli, config->data_dir, name, policy, options, pull_cancelled,
-                                 w, ret, err);
+    char program[4096];
+    husk_program_path("HUSK_IMAGE", "husk-image", program, sizeof program);
+    return image_ensure_in_child(config->images, program, config->data_dir, name, policy, options,
+                                 pull_cancelled, w, ret, err);
 }
 
 /* Resolves the container's image by its pull policy; NULL after reporting a failure. */
