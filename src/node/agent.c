@@ -192,6 +192,21 @@ bool node_agent_pod_active(struct node_agent *agent, const char *uid)
     return active;
 }
 
+bool node_agent_has_pod(struct node_agent *agent, const char *uid)
+{
+    pthread_mutex_lock(&agent->lock);
+    ssize_t i = find(agent, uid);
+    bool has = false;
+    if (i >= 0) {
+        struct node_pod_worker *w = agent->workers[i];
+        pthread_mutex_lock(&w->lock);
+        has = !w->gone;
+        pthread_mutex_unlock(&w->lock);
+    }
+    pthread_mutex_unlock(&agent->lock);
+    return has;
+}
+
 json_t *node_agent_pods(struct node_agent *agent)
 {
     reap(agent);

@@ -31,7 +31,9 @@ struct node_static_pods {
     int wake_fd, inotify_fd;
     pthread_mutex_t lock;
     bool stop;
-    json_t *pods; /* uid -> pod */
+    json_t *pods;        /* uid -> pod: handed to the agent */
+    json_t *terminating; /* uid -> pod: removed, still stopping */
+    json_t *desired;     /* uid -> pod: the manifests as last read */
 };
 
 static int read_manifest(const char *path, char **ret, size_t *ret_len, husk_error *err)
@@ -189,36 +191,76 @@ static json_t *scan(struct node_static_pods *s)
     return pods;
 }
 
-static void reconcile(struct node_static_pods *s)
+static bool same_full_name(const json_t *a, const json_t *b)
 {
-    json_t *desired = scan(s);
-    pthread_mutex_lock(&s->lock);
-    json_t *current = s->pods;
-    s->pods = desired;
-    pthread_mutex_unlock(&s->lock);
+    return strcmp(objects_meta_namespace(a), objects_meta_namespace(b)) == 0 &&
+           strcmp(objects_meta_name(a), objects_meta_name(b)) == 0;
+}
+
+/* A pod whose full name (namespace/name) is still held by a removed one that is stopping; the kubelet's
+ * pod workers start a static pod only once the one it replaces has terminated (allowStaticPodStart). */
+static const json_t *blocked_by(const json_t *terminating, const json_t *pod)
+{
+    const char *uid;
+    json_t *old;
+    json_object_foreach((json_t *)terminating, uid, old)
+    {
+        if (same_full_name(old, pod))
+            return old;
+    }
+    return NULL;
+}
+
+/* Under the lock. Returns whether the pods that mirrors show changed. */
+static bool reconcile_locked(struct node_static_pods *s, json_t *desired)
+{
     const char *uid;
     json_t *pod;
+    void *tmp;
     bool changed = false;
-    json_object_foreach(current, uid, pod)
+    json_object_foreach_safe(s->terminating, tmp, uid, pod)
     {
-        if (json_object_get(desired, uid) == NULL) {
-            log_info("static pod %s/%s removed; stopping it", objects_meta_namespace(pod),
-                     objects_meta_name(pod));
-            node_agent_kill_pod(s->agent, uid, -1);
+        if (!node_agent_has_pod(s->agent, uid)) {
+            json_object_del(s->terminating, uid);
             changed = true;
         }
     }
+    json_object_foreach_safe(s->pods, tmp, uid, pod)
+    {
+        if (json_object_get(desired, uid) != NULL)
+            continue;
+        log_info("static pod %s/%s removed; stopping it", objects_meta_namespace(pod),
+                 objects_meta_name(pod));
+        node_agent_kill_pod(s->agent, uid, -1);
+        json_object_set(s->terminating, uid, pod);
+        json_object_del(s->pods, uid);
+        changed = true;
+    }
     json_object_foreach(desired, uid, pod)
     {
-        husk_error err = {0};
-        if (json_object_get(current, uid) != NULL)
+        if (json_object_get(s->pods, uid) != NULL || blocked_by(s->terminating, pod) != NULL)
             continue;
+        husk_error err = {0};
         changed = true;
         log_info("static pod %s/%s from %s", objects_meta_namespace(pod), objects_meta_name(pod), s->dir);
         if (node_agent_sync_pod(s->agent, pod, &err) < 0)
             log_error("static pod %s: %s", objects_meta_name(pod), err.message);
+        json_object_set(s->pods, uid, pod);
     }
-    json_decref(current);
+    return changed;
+}
+
+/* rescan: read the manifests again; else only see whether pods that stopped let others start. */
+static void reconcile(struct node_static_pods *s, bool rescan)
+{
+    json_t *desired = rescan ? scan(s) : NULL;
+    pthread_mutex_lock(&s->lock);
+    if (desired != NULL) {
+        json_decref(s->desired);
+        s->desired = desired;
+    }
+    bool changed = reconcile_locked(s, s->desired);
+    pthread_mutex_unlock(&s->lock);
     if (changed && s->hooks.changed != NULL) {
         json_t *list = node_static_pods_list(s);
         s->hooks.changed(s->hooks.data, list);
@@ -229,26 +271,38 @@ static void reconcile(struct node_static_pods *s)
 static void *watch_main(void *arg)
 {
     struct node_static_pods *s = arg;
+    bool rescan = true;
+    int64_t scanned = 0;
     for (;;) {
         pthread_mutex_lock(&s->lock);
         bool stop = s->stop;
         pthread_mutex_unlock(&s->lock);
         if (stop)
             break;
-        /* The directory may appear later; keep trying to watch it. */
-        inotify_add_watch(s->inotify_fd, s->dir,
-                          IN_CREATE | IN_DELETE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE |
-                              IN_DELETE_SELF);
-        reconcile(s);
+        if (rescan) {
+            /* The directory may appear later; keep trying to watch it. */
+            inotify_add_watch(s->inotify_fd, s->dir,
+                              IN_CREATE | IN_DELETE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM |
+                                  IN_CLOSE_WRITE | IN_DELETE_SELF);
+            scanned = node_now_ms();
+        }
+        reconcile(s, rescan);
         struct pollfd fds[2] = {{.fd = s->wake_fd, .events = POLLIN},
                                 {.fd = s->inotify_fd, .events = POLLIN}};
-        if (poll(fds, 2, NODE_STATIC_RESYNC_MS) > 0) {
-            char buf[4096];
-            while (read(s->inotify_fd, buf, sizeof buf) > 0)
-                ;
-            while (read(s->wake_fd, buf, sizeof buf) > 0)
-                ;
-        }
+        /* While a removed pod stops, look often: its end frees its name and its mirror. */
+        pthread_mutex_lock(&s->lock);
+        bool stopping = json_object_size(s->terminating) > 0;
+        pthread_mutex_unlock(&s->lock);
+        int64_t until_resync = scanned + NODE_STATIC_RESYNC_MS - node_now_ms();
+        int timeout = until_resync < 0 ? 0 : (int)until_resync;
+        if (stopping && timeout > NODE_STATIC_STOPPING_MS)
+            timeout = NODE_STATIC_STOPPING_MS;
+        rescan = poll(fds, 2, timeout) > 0 || node_now_ms() >= scanned + NODE_STATIC_RESYNC_MS;
+        char buf[4096];
+        while (read(s->inotify_fd, buf, sizeof buf) > 0)
+            ;
+        while (read(s->wake_fd, buf, sizeof buf) > 0)
+            ;
     }
     return NULL;
 }
@@ -265,6 +319,8 @@ int node_static_pods_start(struct node_agent *agent, const char *manifest_dir, c
     s->node_name = strdup(node_name);
     s->hooks = hooks != NULL ? *hooks : (struct node_static_pods_hooks){0};
     s->pods = json_object();
+    s->terminating = json_object();
+    s->desired = json_object();
     s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     s->inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     pthread_mutex_init(&s->lock, NULL);
@@ -281,7 +337,8 @@ int node_static_pods_start(struct node_agent *agent, const char *manifest_dir, c
             json_object_set(s->pods, objects_get_string(objects_get_object(pod, "metadata"), "uid"), pod);
     }
     json_decref(running);
-    if (s->dir == NULL || s->node_name == NULL || s->wake_fd < 0 || s->inotify_fd < 0 ||
+    if (s->dir == NULL || s->node_name == NULL || s->pods == NULL || s->terminating == NULL ||
+        s->desired == NULL || s->wake_fd < 0 || s->inotify_fd < 0 ||
         pthread_create(&s->thread, NULL, watch_main, s) != 0) {
         s->thread = 0;
         node_static_pods_stop(s);
@@ -300,6 +357,18 @@ json_t *node_static_pods_list(struct node_static_pods *s)
     json_object_foreach(s->pods, uid, pod)
     {
         json_array_append(list, pod);
+    }
+    json_object_foreach(s->terminating, uid, pod)
+    {
+        bool replaced = false;
+        size_t i;
+        json_t *p;
+        json_array_foreach(list, i, p)
+        {
+            replaced = replaced || same_full_name(p, pod);
+        }
+        if (!replaced)
+            json_array_append(list, pod);
     }
     pthread_mutex_unlock(&s->lock);
     return list;
@@ -323,6 +392,8 @@ void node_static_pods_stop(struct node_static_pods *s)
     if (s->inotify_fd >= 0)
         close(s->inotify_fd);
     json_decref(s->pods);
+    json_decref(s->terminating);
+    json_decref(s->desired);
     free(s->dir);
     free(s->node_name);
     pthread_mutex_destroy(&s->lock);

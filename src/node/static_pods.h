@@ -2,6 +2,8 @@
  * (tasks/configure-pod-container/static-pod). The directory is watched with inotify plus a periodic
  * resync (the kubelet's fileCheckFrequency, 20 s); each manifest becomes a pod named NAME-NODE whose uid is
  * a hash of the manifest, the node and the file, so an edited file is a new pod that replaces the old.
+ * As in the kubelet, a replacement starts once the pod it replaces has stopped, and a removed pod keeps its
+ * mirror until it has stopped.
  * The pods run through the node agent, so they keep running, and restarting, whatever the API does. */
 #ifndef HUSK_NODE_STATIC_PODS_H
 #define HUSK_NODE_STATIC_PODS_H
@@ -11,7 +13,8 @@
 
 #include <jansson.h>
 
-#define NODE_STATIC_RESYNC_MS 20000
+#define NODE_STATIC_RESYNC_MS   20000
+#define NODE_STATIC_STOPPING_MS 250
 
 struct node_static_pods;
 
@@ -26,7 +29,8 @@ int node_static_pods_start(struct node_agent *agent, const char *manifest_dir, c
                            const struct node_static_pods_hooks *hooks, struct node_static_pods **ret,
                            husk_error *err);
 
-/* The current static pods (a new array). */
+/* The static pods mirrors show (a new array): those running, and those removed but still stopping whose
+ * name no running one has taken. */
 json_t *node_static_pods_list(struct node_static_pods *s);
 
 /* Stops watching; the pods keep running. */

@@ -258,14 +258,28 @@ YAML
     [ "$(pgrep -f "husk-supervisor $DATA/" | sort | tr '\n' ' ')" = "$supervisors" ]
 }
 
-@test "pods: an edited static manifest replaces its pod; a removed one stops it and its mirror" {
+@test "pods: an edited static manifest replaces its pod once it has stopped; a removed one stops it and then its mirror" {
     old=$(hk get pod "lumpy-koala-$node" -o json | jq -r '.metadata.annotations["kubernetes.io/config.hash"]')
-    sed 's/run: lumpy-koala/run: lumpy-koala\n    edited: "yes"/' "$REPO/examples/lumpy-koala.yaml" >"$DATA/manifests/lumpy-koala.yaml"
+    # The app's `sleep` ignores SIGTERM: the old pod takes its 30 s grace period, as in Kubernetes, and
+    # its mirror shows it stopping until then; the edited pod (grace 2 s) starts after.
+    sed -e 's/run: lumpy-koala/run: lumpy-koala\n    edited: "yes"/' -e 's/^spec:/spec:\n  terminationGracePeriodSeconds: 2/' \
+        "$REPO/examples/lumpy-koala.yaml" >"$DATA/manifests/lumpy-koala.yaml"
+    sleep 3
+    [ "$(hk get pod "lumpy-koala-$node" -o json | jq -r '.metadata.annotations["kubernetes.io/config.hash"]')" = "$old" ]
+    [ "$(pgrep -fc "husk-supervisor $DATA/pods/$old/")" -ge 1 ]
     wait_for 60 bash -c "'$HUSK' get pod lumpy-koala-$node --data-dir '$DATA' -o json | jq -e '.metadata.labels.edited == \"yes\" and .status.phase == \"Running\"'"
     [ "$(hk get pod "lumpy-koala-$node" -o json | jq -r '.metadata.annotations["kubernetes.io/config.hash"]')" != "$old" ]
+    [ ! -e "$DATA/pods/$old" ]
+    new=$(hk get pod "lumpy-koala-$node" -o json | jq -r '.metadata.annotations["kubernetes.io/config.hash"]')
+    ip=$(hk get pod "lumpy-koala-$node" -o json | jq -r .status.podIP)
+    [[ "$ip" == "$NET_SUBNET".* ]]
     rm "$DATA/manifests/lumpy-koala.yaml"
-    # The app's `sleep` ignores SIGTERM: the pod takes its 30 s grace period, as in Kubernetes.
-    wait_for 60 gone "lumpy-koala-$node"
+    sleep 0.5
+    hk get pod "lumpy-koala-$node" >/dev/null
+    wait_for 30 gone "lumpy-koala-$node"
+    # The mirror goes once the pod has stopped: nothing of it is left, its network included.
+    [ ! -e "$DATA/pods/$new" ] && [ ! -e "$DATA/network/$new.json" ]
+    ! iptables-save | grep -F -e "$ip/" -e "$new"
 }
 
 @test "pods: a deleted pod is stopped and nothing of it is left on the node" {

@@ -1,5 +1,6 @@
 /* Static pods (src/node/static_pods.c): manifests in a directory run as pods named NAME-NODE, an edited
- * file replaces its pod, a removed file stops it, a bad file is skipped. Real pods: needs root, the test
+ * file replaces its pod once the old one has stopped, a removed file stops it and the set mirrors show
+ * keeps it until it has, a bad file is skipped. Real pods: needs root, the test
  * images and the supervisor (tests/run.sh provides them). */
 #include "harness.h"
 #include "node_fixture.h"
@@ -16,13 +17,16 @@ static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
 static json_t *phases; /* uid -> last phase */
 static int gone_count;
 static json_t *last_set; /* the last set of static pods the hook saw */
+static int overlaps;     /* pods that started while one before them was still running */
 
 static void on_status(void *data, const json_t *pod, const json_t *status)
 {
     (void)data;
     pthread_mutex_lock(&seen_lock);
-    json_object_set_new(phases, objects_get_string(objects_get_object(pod, "metadata"), "uid"),
-                        json_string(objects_get_string(status, "phase")));
+    const char *uid = objects_get_string(objects_get_object(pod, "metadata"), "uid");
+    if (json_object_get(phases, uid) == NULL && json_object_size(phases) > (size_t)gone_count)
+        overlaps++;
+    json_object_set_new(phases, uid, json_string(objects_get_string(status, "phase")));
     pthread_mutex_unlock(&seen_lock);
 }
 
@@ -43,6 +47,12 @@ static void on_changed(void *data, const json_t *pods)
     json_decref(last_set);
     last_set = json_deep_copy(pods);
     pthread_mutex_unlock(&seen_lock);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
 }
 
 static void write_file(const char *path, const char *text)
@@ -76,7 +86,7 @@ static bool one_running(char *uid, size_t size, char *name, size_t name_size)
 }
 
 #define POD                                                                                                  \
-    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  terminationGracePeriodSeconds: 1\n  "       \
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  terminationGracePeriodSeconds: 2\n  "       \
     "containers:\n"                                                                                          \
     "  - name: app\n    image: busybox\n    imagePullPolicy: IfNotPresent\n"                                 \
     "    command: ['sleep', '%s']\n"
@@ -133,10 +143,19 @@ TEST_WITH_TIMEOUT(static_pods_run_edit_replace_and_remove, 120)
     CHECK_STR_EQ(objects_get_string(annotations, "kubernetes.io/config.source"), "file");
     CHECK_STR_EQ(objects_get_string(annotations, "kubernetes.io/config.hash"), uid1);
 
-    /* An edit is a new pod: the old one is stopped, the new one runs. */
+    /* An edit is a new pod: the old one is stopped, then the new one runs. `sleep` as PID 1 ignores
+     * SIGTERM, so the old one takes its 2 s grace period; meanwhile it is the one mirrors show. */
     snprintf(text, sizeof text, POD, "3601");
     snprintf(path, sizeof path, "%s/web.yaml", manifests);
     write_file(path, text);
+    sleep_ms(500);
+    pthread_mutex_lock(&seen_lock);
+    CHECK_INT_EQ(gone_count, 0);
+    CHECK_INT_EQ(json_object_size(phases), 1);
+    CHECK_INT_EQ(json_array_size(last_set), 1);
+    CHECK_STR_EQ(objects_get_string(objects_get_object(json_array_get(last_set, 0), "metadata"), "uid"),
+                 uid1);
+    pthread_mutex_unlock(&seen_lock);
     char uid2[64];
     for (int i = 0; i < 200; i++) {
         CHECK(one_running(uid2, sizeof uid2, name, sizeof name));
@@ -146,12 +165,26 @@ TEST_WITH_TIMEOUT(static_pods_run_edit_replace_and_remove, 120)
         nanosleep(&ts, NULL);
     }
     CHECK(strcmp(uid1, uid2) != 0);
+    CHECK_INT_EQ(overlaps, 0);
 
-    /* A removed file stops its pod. */
+    /* A removed file stops its pod, which stays in the set until it has stopped. */
     CHECK(unlink(path) == 0);
+    sleep_ms(500);
+    pthread_mutex_lock(&seen_lock);
+    CHECK_INT_EQ(gone_count, 1);
+    CHECK_INT_EQ(json_array_size(last_set), 1);
+    pthread_mutex_unlock(&seen_lock);
     for (int i = 0; i < 400 && gone_count < 2; i++) {
         struct timespec ts = {0, 50 * 1000000L};
         nanosleep(&ts, NULL);
+    }
+    for (int i = 0; i < 40; i++) {
+        pthread_mutex_lock(&seen_lock);
+        size_t left = json_array_size(last_set);
+        pthread_mutex_unlock(&seen_lock);
+        if (left == 0)
+            break;
+        sleep_ms(50);
     }
     pthread_mutex_lock(&seen_lock);
     CHECK_INT_EQ(gone_count, 2);

@@ -6,7 +6,13 @@
 #   network_leaks       prints what pods left: addresses held, veths on the bridge, per-pod NAT chains
 
 network_setup() {
-    local dir=$1 n=$(($$ % 200 + 20))
+    local dir=$1 n=$(($$ % 200 + 20)) used
+    # A subnet no route or rule on the machine names yet, so what another run left is not counted as ours.
+    used=$({ ip -4 route show; iptables-save 2>/dev/null; } | grep -o '10\.213\.[0-9]*\.' | sort -u)
+    for _ in $(seq 1 200); do
+        grep -qxF "10.213.$n." <<<"$used" || break
+        n=$(((n - 20 + 1) % 200 + 20))
+    done
     NET_BRIDGE=hk$$
     NET_SUBNET=10.213.$n
     NET_IPAM=$dir/ipam

@@ -150,7 +150,7 @@ node_teardown() {
         hk get pods -A 2>/dev/null | awk 'NR > 1 {print $1, $2}' | while read -r ns pod; do
             hk delete pod "$pod" -n "$ns" --grace-period 0 >/dev/null 2>&1 || true
         done
-        for _ in $(seq 1 100); do
+        for _ in $(seq 1 200); do
             [ -z "$(ls -A "$DATA/pods" 2>/dev/null)" ] && break
             sleep 0.2
         done
