@@ -171,6 +171,7 @@ int runtime_sandbox_create(const struct runtime_sandbox_config *c, struct runtim
         pin_network(c, s->supervisor_pid, err) < 0) {
         husk_error saved = *err;
         runtime_sandbox_remove(s, NULL);
+        runtime_sandbox_free(s);
         *err = saved;
         return husk_error_wrap(err, "creating the sandbox of pod %s", c->pod_name);
     }
