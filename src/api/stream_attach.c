@@ -7,10 +7,10 @@
  * dropped (the supervisor gives containers no stdin to attach to). */
 #include "api/status.h"
 #include "api/stream_exec.h"
+#include "base/fs.h"
 #include "node/agent.h"
 #include "objects/pod.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,20 +19,6 @@
 #include <unistd.h>
 
 #define LINE_MAX_BYTES 65536
-
-static int write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
 
 /* Writes one CRI line's message ("TIME STREAM F|P MESSAGE") to the fd of its stream; -1 when the reader
  * is gone. line has room for one more byte. */
@@ -48,7 +34,7 @@ static int write_line(struct exec_job *j, char *line, size_t len)
     size_t n = strlen(msg);
     if (tag[1] != 'P')
         msg[n++] = '\n';
-    return write_all(strncmp(stream + 1, "stderr", 6) == 0 ? j->err_fd : j->out_fd, msg, n);
+    return husk_write_all(strncmp(stream + 1, "stderr", 6) == 0 ? j->err_fd : j->out_fd, msg, n);
 }
 
 /* Whether the container still runs the process that was followed. */

@@ -34,8 +34,7 @@ int cli_cmd_exec(int argc, char **argv);
 int cli_cmd_image(int argc, char **argv);
 int cli_cmd_daemon(int argc, char **argv);
 
-/* The daemon in this process, from its flags (argv[0] is ignored); husk-daemon's main and the fallback of
- * `husk daemon` when husk-daemon is missing. */
+/* The daemon in this process, from its flags (argv[0] is ignored): husk-daemon's main. */
 int cli_daemon_run(int argc, char **argv);
 extern const char cli_daemon_usage[];
 int cli_cmd_get(int argc, char **argv);

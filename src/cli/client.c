@@ -1,10 +1,10 @@
-/* See client.h. libcurl speaks HTTP on the unix socket (CURLOPT_UNIX_SOCKET_PATH); the socket is root's
- * only, so the CLI needs no token. */
+/* See client.h. HTTP on the unix socket goes through http_client.h; the socket is root's only, so the CLI
+ * needs no token. */
 #include "cli/client.h"
 #include "cli/cli.h"
+#include "cli/http_client.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,61 +127,42 @@ struct reply_buffer {
     bool too_large;
 };
 
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+static int on_data(void *userdata, long code, const char *bytes, size_t n)
 {
     struct reply_buffer *b = userdata;
-    size_t n = size * nmemb;
+    (void)code;
     if (b->len + n > CLI_MAX_REPLY_BYTES) {
         b->too_large = true;
-        return 0;
+        return 1;
     }
     char *grown = realloc(b->data, b->len + n + 1);
-    if (grown == NULL)
-        return 0;
-    memcpy(grown + b->len, ptr, n);
+    if (grown == NULL) {
+        b->too_large = true;
+        return 1;
+    }
+    memcpy(grown + b->len, bytes, n);
     b->data = grown;
     b->len += n;
     b->data[b->len] = '\0';
-    return n;
+    return 0;
+}
+
+static void socket_path(const struct cli_opts *opts, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/husk.sock", opts->data_dir);
 }
 
 int cli_request(const struct cli_opts *opts, const char *method, const char *path, const char *content_type,
                 const char *body, long *ret_code, json_t **ret_json, husk_error *err)
 {
-    char sock[4200], url[4096], ctype[128];
-    snprintf(sock, sizeof sock, "%s/husk.sock", opts->data_dir);
-    snprintf(url, sizeof url, "http://localhost%s", path);
-    CURL *curl = curl_easy_init();
-    if (curl == NULL)
-        return husk_error_set(err, ENOMEM, "cannot start an HTTP client");
+    char sock[4200];
+    socket_path(opts, sock, sizeof sock);
     struct reply_buffer reply = {0};
-    struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
-    if (content_type != NULL) {
-        snprintf(ctype, sizeof ctype, "Content-Type: %s", content_type);
-        headers = curl_slist_append(headers, ctype);
-    }
-    curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, sock);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    if (body != NULL)
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-    CURLcode rc = curl_easy_perform(curl);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, ret_code);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    int r = 0;
-    if (rc == CURLE_COULDNT_CONNECT)
-        r = husk_error_set(err, ECONNREFUSED, "cannot reach the husk daemon at %s: is `husk daemon` running?",
-                           sock);
-    else if (rc != CURLE_OK)
-        r = husk_error_set(err, EIO, "request to the husk daemon at %s failed: %s%s", sock,
-                           curl_easy_strerror(rc), reply.too_large ? " (reply too large)" : "");
-    else
+    int r = cli_http_exchange(sock, method, path, content_type, body, 60000, on_data, &reply, ret_code, err);
+    if (r == 0 && reply.too_large)
+        r = husk_error_set(err, EFBIG, "the reply of the husk daemon at %s is larger than %d MiB", sock,
+                           CLI_MAX_REPLY_BYTES >> 20);
+    if (r == 0)
         *ret_json = reply.data ? json_loads(reply.data, 0, NULL) : NULL;
     free(reply.data);
     return r;
@@ -279,17 +260,19 @@ struct stream_state {
     int (*on_event)(json_t *event, void *ctx);
     void *ctx;
     bool stop;
+    struct reply_buffer error; /* the body of a non-200 reply: a Status */
 };
 
 /* Splits the stream into lines, one event each; blank keep-alive lines are skipped. */
-static size_t on_stream(char *ptr, size_t size, size_t nmemb, void *userdata)
+static int on_stream(void *userdata, long code, const char *bytes, size_t n)
 {
     struct stream_state *st = userdata;
-    size_t n = size * nmemb;
+    if (code != 200)
+        return on_data(&st->error, code, bytes, n);
     for (size_t i = 0; i < n && !st->stop; i++) {
-        if (ptr[i] != '\n') {
+        if (bytes[i] != '\n') {
             if (st->len + 1 < sizeof st->line)
-                st->line[st->len++] = ptr[i];
+                st->line[st->len++] = bytes[i];
             continue;
         }
         st->line[st->len] = '\0';
@@ -300,82 +283,53 @@ static size_t on_stream(char *ptr, size_t size, size_t nmemb, void *userdata)
         json_decref(ev);
     }
     fflush(stdout);
-    return st->stop ? 0 : n;
+    return st->stop;
 }
 
 int cli_stream(const struct cli_opts *opts, const char *path, int (*on_event)(json_t *event, void *ctx),
                void *ctx, husk_error *err)
 {
-    char sock[4200], url[4096];
-    snprintf(sock, sizeof sock, "%s/husk.sock", opts->data_dir);
-    snprintf(url, sizeof url, "http://localhost%s", path);
+    char sock[4200];
+    socket_path(opts, sock, sizeof sock);
     struct stream_state *st = calloc(1, sizeof *st);
-    CURL *curl = curl_easy_init();
-    if (st == NULL || curl == NULL) {
-        free(st);
-        curl_easy_cleanup(curl);
-        return husk_error_set(err, ENOMEM, "cannot start an HTTP client");
-    }
+    if (st == NULL)
+        return husk_error_set(err, ENOMEM, "out of memory");
     st->on_event = on_event;
     st->ctx = ctx;
-    curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, sock);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_stream);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, st);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    CURLcode rc = curl_easy_perform(curl);
-    curl_easy_cleanup(curl);
-    bool stopped = st->stop;
+    long code = 0;
+    int r = cli_http_exchange(sock, "GET", path, NULL, NULL, -1, on_stream, st, &code, err);
+    if (r == 0 && code != 200) {
+        json_t *status = st->error.data ? json_loads(st->error.data, 0, NULL) : NULL;
+        const char *message = json_string_value(json_object_get(status, "message"));
+        r = husk_error_set(err, EIO, "watching %s: HTTP %ld%s%s", path, code, message ? ": " : "",
+                           message ? message : "");
+        json_decref(status);
+    }
+    free(st->error.data);
     free(st);
-    if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && stopped))
-        return husk_error_set(err, EIO, "watching through %s: %s", sock, curl_easy_strerror(rc));
-    return 0;
+    return r;
 }
 
-struct passthrough {
-    CURL *curl;
-    struct reply_buffer error; /* the body of a non-200 reply: a Status */
-};
-
 /* A 200 reply's body goes straight to stdout as it arrives; any other is kept to be printed as an error. */
-static size_t on_passthrough(char *ptr, size_t size, size_t nmemb, void *userdata)
+static int on_passthrough(void *userdata, long code, const char *bytes, size_t n)
 {
-    struct passthrough *p = userdata;
-    long code = 0;
-    curl_easy_getinfo(p->curl, CURLINFO_RESPONSE_CODE, &code);
     if (code != 200)
-        return on_data(ptr, size, nmemb, &p->error);
-    size_t n = fwrite(ptr, size, nmemb, stdout);
+        return on_data(userdata, code, bytes, n);
+    size_t written = fwrite(bytes, 1, n, stdout);
     fflush(stdout);
-    return n * size;
+    return written != n;
 }
 
 int cli_get_to_stdout(const struct cli_opts *opts, const char *path, long *ret_code, json_t **ret_error,
                       husk_error *err)
 {
-    char sock[4200], url[4096];
-    snprintf(sock, sizeof sock, "%s/husk.sock", opts->data_dir);
-    snprintf(url, sizeof url, "http://localhost%s", path);
-    struct passthrough p = {.curl = curl_easy_init()};
-    if (p.curl == NULL)
-        return husk_error_set(err, ENOMEM, "cannot start an HTTP client");
-    curl_easy_setopt(p.curl, CURLOPT_UNIX_SOCKET_PATH, sock);
-    curl_easy_setopt(p.curl, CURLOPT_URL, url);
-    curl_easy_setopt(p.curl, CURLOPT_WRITEFUNCTION, on_passthrough);
-    curl_easy_setopt(p.curl, CURLOPT_WRITEDATA, &p);
-    curl_easy_setopt(p.curl, CURLOPT_NOSIGNAL, 1L);
-    CURLcode rc = curl_easy_perform(p.curl);
-    curl_easy_getinfo(p.curl, CURLINFO_RESPONSE_CODE, ret_code);
-    curl_easy_cleanup(p.curl);
-    *ret_error = p.error.data ? json_loads(p.error.data, 0, NULL) : NULL;
-    free(p.error.data);
-    if (rc == CURLE_COULDNT_CONNECT)
-        return husk_error_set(err, ECONNREFUSED,
-                              "cannot reach the husk daemon at %s: is `husk daemon` running?", sock);
-    if (rc != CURLE_OK)
-        return husk_error_set(err, EIO, "request to the husk daemon at %s failed: %s", sock,
-                              curl_easy_strerror(rc));
-    return 0;
+    char sock[4200];
+    socket_path(opts, sock, sizeof sock);
+    struct reply_buffer error = {0};
+    int r = cli_http_exchange(sock, "GET", path, NULL, NULL, -1, on_passthrough, &error, ret_code, err);
+    *ret_error = error.data ? json_loads(error.data, 0, NULL) : NULL;
+    free(error.data);
+    return r;
 }
 
 int cli_get_pod(const struct cli_opts *opts, const char *name, json_t **ret_pod)

@@ -2,10 +2,10 @@
  * kubectl describe pod lays them out (k8s.io/kubectl/pkg/describe: describePod). */
 #include "cli/cli.h"
 #include "cli/client.h"
+#include "cli/http_client.h"
 #include "cli/table.h"
 #include "objects/pod.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -172,10 +172,10 @@ static void print_events(const struct cli_opts *o, const json_t *pod)
 {
     char path[1024], selector[512];
     snprintf(selector, sizeof selector, "involvedObject.name=%s", objects_meta_name(pod));
-    char *esc = curl_easy_escape(NULL, selector, 0);
+    char *esc = cli_url_escape(selector);
     snprintf(path, sizeof path, "/api/v1/namespaces/%s/events?fieldSelector=%s", objects_meta_namespace(pod),
              esc ? esc : "");
-    curl_free(esc);
+    free(esc);
     long code = 0;
     json_t *list = NULL;
     husk_error err = {0};

@@ -3,7 +3,7 @@
  * as `crictl exec` does on a node. */
 #include "cli/cli.h"
 #include "cli/client.h"
-#include "node/agent.h"
+#include "node/pod_paths.h"
 #include "objects/pod.h"
 #include "runtime/runtime.h"
 

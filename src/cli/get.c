@@ -2,10 +2,10 @@
  * [-w]`. */
 #include "cli/cli.h"
 #include "cli/client.h"
+#include "cli/http_client.h"
 #include "cli/table.h"
 #include "objects/encode.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +19,10 @@ static void selector_query(const struct cli_opts *o, char *buf, size_t size)
     for (int i = 0; i < 2; i++) {
         if (values[i] == NULL)
             continue;
-        char *esc = curl_easy_escape(NULL, values[i], 0);
+        char *esc = cli_url_escape(values[i]);
         size_t n = strlen(buf);
         snprintf(buf + n, size - n, "%c%s=%s", n ? '&' : '?', names[i], esc ? esc : "");
-        curl_free(esc);
+        free(esc);
     }
 }
 

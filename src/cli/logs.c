@@ -1,8 +1,8 @@
 /* `husk logs POD`: a container's log through the API (pods/NAME/log), as kubectl logs reads it. */
 #include "cli/cli.h"
 #include "cli/client.h"
+#include "cli/http_client.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +60,7 @@ int cli_cmd_logs(int argc, char **argv)
     if (r != 0)
         return r;
     char path[2048];
-    char *container = f.container ? curl_easy_escape(NULL, f.container, 0) : NULL;
+    char *container = f.container ? cli_url_escape(f.container) : NULL;
     int n =
         snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods/%s/log?follow=%s&previous=%s&timestamps=%s",
                  cli_namespace(&o), o.args[0], f.follow ? "true" : "false", f.previous ? "true" : "false",
@@ -69,7 +69,7 @@ int cli_cmd_logs(int argc, char **argv)
         n += snprintf(path + n, sizeof path - (size_t)n, "&container=%s", container);
     if (f.tail != NULL && strcmp(f.tail, "-1") != 0)
         snprintf(path + n, sizeof path - (size_t)n, "&tailLines=%ld", strtol(f.tail, NULL, 10));
-    curl_free(container);
+    free(container);
     long code = 0;
     json_t *error = NULL;
     husk_error err = {0};

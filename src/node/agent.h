@@ -10,6 +10,7 @@
 #include "node/backoff.h"
 #include "node/cni.h"
 #include "node/limits.h"
+#include "node/pod_paths.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -66,13 +67,6 @@ void node_agent_remove_orphans(struct node_agent *agent, const json_t *known);
 
 /* Stops the workers and frees the agent; the pods keep running, to be resumed by the next agent. */
 void node_agent_free(struct node_agent *agent);
-
-/* Where a pod's files are, for the API's log reader and `husk exec`: the log of the container's instance
- * with the given restart count (DATA_DIR/logs/NS_NAME_UID/CONTAINER/N.log) and the runtime state dir of
- * the pod's sandbox (DATA_DIR/pods/UID/sandbox). Returns -1 when a name would not make a safe path. */
-int node_pod_log_path(const char *data_dir, const json_t *pod, const char *container, int64_t restart,
-                      char *buf, size_t size);
-int node_pod_sandbox_dir(const char *data_dir, const json_t *pod, char *buf, size_t size);
 
 /* Evicts the pod (the eviction manager's decision): it fails with reason Evicted and message, its
  * containers stopped within grace_seconds. False when the agent does not run it or it has finished. */

@@ -17,21 +17,16 @@ setup() {
     require_root
 }
 
-@test "husk daemon becomes husk-daemon in the same process, and runs in-process when that is missing" {
+@test "husk daemon becomes husk-daemon in the same process, and names it when it cannot be run" {
     # The PID scripts record with $! is the daemon's, and it runs the small binary (no libcurl, libarchive).
     [ "$(readlink "/proc/$(daemon_pid)/exe")" = "$(realpath "$(dirname "$HUSK")/husk-daemon")" ]
     ! grep -q 'libcurl\|libarchive' "/proc/$(daemon_pid)/maps"
-    local dir port pid
-    dir=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/husk-inproc.XXXXXX")
-    port=$(free_port)
-    HUSK_DAEMON=/nonexistent/husk-daemon "$HUSK" daemon --data-dir "$dir" --listen "127.0.0.1:$port" \
-        --node-name inproc --manifest-dir "$dir/manifests" --no-node 2>>"$dir/daemon.log" &
-    pid=$!
-    DATA=$dir wait_ready
-    [ "$(readlink "/proc/$pid/exe")" = "$(realpath "$HUSK")" ]
-    grep -q 'cannot run /nonexistent/husk-daemon (No such file or directory); running the daemon in this process' "$dir/daemon.log"
-    kill -TERM "$pid"
-    wait_gone "$pid"
+    local dir
+    dir=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/husk-nodaemon.XXXXXX")
+    HUSK_DAEMON=/nonexistent/husk-daemon run "$HUSK" daemon --data-dir "$dir" --node-name none --no-node
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"'husk daemon' is run by /nonexistent/husk-daemon, which cannot be run: No such file or directory"* ]]
+    [ ! -e "$dir/store.db" ]
     rm -rf "$dir"
 }
 

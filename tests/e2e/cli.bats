@@ -59,10 +59,14 @@ load helpers
     [[ "$stderr" == *"husk version: takes no arguments"* ]]
 }
 
-@test "husk links no libarchive; husk image runs husk-image, and says so when it cannot" {
-    # The unpacker (libarchive, and the libxml2, ICU and libstdc++ it loads) is husk-image's alone.
-    ! readelf -d "$HUSK" | grep -q 'libarchive'
+@test "husk links only what its commands use; husk image runs husk-image, and says so when it cannot" {
+    # The unpacker (libarchive, and the libxml2, ICU and libstdc++ it loads) is husk-image's alone; the
+    # daemon's libraries are husk-daemon's; the CLI speaks HTTP to the daemon itself, without libcurl.
+    run readelf -d "$HUSK"
+    [[ "$output" == *libyaml* && "$output" == *libjansson* ]]
+    ! grep -E 'lib(archive|curl|sqlite3|microhttpd|gnutls)' <<<"$output"
     readelf -d "$(dirname "$HUSK")/husk-image" | grep -q 'libarchive'
+    readelf -d "$(dirname "$HUSK")/husk-daemon" | grep -q 'libsqlite3'
     local dir
     dir=$(mktemp -d /tmp/husk-cli-image-XXXXXX)
     # The image verbs work through husk (exec'd husk-image), with husk's usage and exit statuses.

@@ -8,11 +8,12 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 seconds=${1:-${HUSK_FUZZ_SECONDS:-30}}
 build=${HUSK_FUZZ_BUILD:-$top/build-fuzz}
-fuzzers=(fuzz_objects fuzz_stream)
+fuzzers=(fuzz_http_reply fuzz_objects fuzz_stream)
 
 # The seed corpus of each fuzzer: directories of real inputs.
 seeds_for() {
     case $1 in
+    fuzz_http_reply) echo "$top/tests/fuzz/http-seeds" ;;
     fuzz_objects) echo "$top/tests/objects/valid $top/tests/objects/invalid" ;;
     fuzz_stream) echo "$top/tests/fuzz/stream-seeds" ;;
     esac
