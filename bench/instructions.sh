@@ -40,8 +40,7 @@ sed 's/^  - image: \(.*\)$/  - image: \1\n    imagePullPolicy: IfNotPresent/' "$
 net=()
 grep -qa -- --no-pod-network "$husk" && net=(--no-pod-network)
 # `husk daemon` execs husk-daemon, which callgrind would not follow (--trace-children=no): run that one.
-daemon_program=("$husk" daemon)
-[ -x "$(dirname "$husk")/husk-daemon" ] && daemon_program=("$(dirname "$husk")/husk-daemon")
+daemon_program=("$(dirname "$husk")/husk-daemon")
 HUSK_SUPERVISOR=$supervisor setsid valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/cg.%p" \
     --trace-children=no "${daemon_program[@]}" --data-dir "$D" --manifest-dir "$D/manifests" --node-name instructions \
     --listen "127.0.0.1:$((20000 + $$ % 20000))" --cgroup-parent "$cgroup_parent" "${net[@]}" \

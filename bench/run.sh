@@ -106,9 +106,9 @@ husk_section() {
     smaps_sum Rss "$daemon_pid" >"$R/husk_daemon_rss_idle.txt"
     smaps_sum Pss "$daemon_pid" >"$R/husk_daemon_pss_idle.txt"
     # The floor under the idle figure: a program that only loads the libraries the daemon's binary names
-    # (husk-daemon, which `husk daemon` execs, when it is there).
-    local needed daemon_binary=$HUSK
-    [ -x "$(dirname "$HUSK")/husk-daemon" ] && daemon_binary=$(dirname "$HUSK")/husk-daemon
+    # (husk-daemon, which `husk daemon` execs).
+    local needed daemon_binary
+    daemon_binary=$(dirname "$HUSK")/husk-daemon
     needed=$(readelf -d "$daemon_binary" | sed -n 's/.*Shared library: \[\(.*\)\]/-l:\1/p')
     # shellcheck disable=SC2086 # one -l: argument per library
     cc -O2 -o "$work/libs-floor" bench/libs-floor.c -Wl,--no-as-needed $needed &&
