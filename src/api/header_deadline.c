@@ -3,6 +3,7 @@
  * which makes libmicrohttpd's connection thread see the end of the stream and close it. The slot leaves the
  * list before libmicrohttpd closes the fd, so the watchdog never touches a reused descriptor. */
 #include "api/header_deadline.h"
+#include "base/clock.h"
 #include "base/log.h"
 
 #include <errno.h>
@@ -29,16 +30,9 @@ struct api_header_deadline {
     pthread_t thread;
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sweep(struct api_header_deadline *d)
 {
-    int64_t now = now_ms();
+    int64_t now = husk_now_ms();
     for (struct slot *s = d->head.next; s != &d->head; s = s->next) {
         if (s->waiting && now - s->started_ms >= d->limit_ms) {
             s->waiting = false;
@@ -122,7 +116,7 @@ void api_header_deadline_notify(void *cls, struct MHD_Connection *conn, void **s
         s->owner = d;
         pthread_mutex_lock(&d->lock);
         s->waiting = true;
-        s->started_ms = now_ms();
+        s->started_ms = husk_now_ms();
         s->next = d->head.next;
         s->prev = &d->head;
         d->head.next->prev = s;

@@ -4,6 +4,7 @@
 #include "cli/http_reply.h"
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -15,20 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
-static long long monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for events on fd until the deadline (-1: none); 0 when the wait timed out. */
-static int wait_for(int fd, short events, long long deadline)
+static int wait_for(int fd, short events, int64_t deadline)
 {
     for (;;) {
         int timeout = -1;
         if (deadline >= 0) {
-            long long left = deadline - monotonic_ms();
+            int64_t left = deadline - husk_now_ms();
             timeout = left > 0 ? (int)left : 0;
         }
         struct pollfd p = {.fd = fd, .events = events};
@@ -38,7 +32,7 @@ static int wait_for(int fd, short events, long long deadline)
     }
 }
 
-static int send_all(int fd, const char *data, size_t len, long long deadline)
+static int send_all(int fd, const char *data, size_t len, int64_t deadline)
 {
     while (len > 0) {
         int ready = wait_for(fd, POLLOUT, deadline);
@@ -83,7 +77,7 @@ int cli_http_exchange(const char *sock, const char *method, const char *path, co
                       long *ret_code, husk_error *err)
 {
     *ret_code = 0;
-    long long deadline = timeout_ms < 0 ? -1 : monotonic_ms() + timeout_ms;
+    int64_t deadline = timeout_ms < 0 ? -1 : husk_now_ms() + timeout_ms;
     cleanup_close int fd = connect_to(sock, err);
     if (fd < 0)
         return -1;

@@ -4,6 +4,7 @@
 #include "node/cni.h"
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/fs.h"
 
 #include <errno.h>
@@ -36,13 +37,6 @@ static int find_plugin(const char *bin_path, const char *type, char *out, size_t
     return husk_error_set(err, ENOENT, "failed to find plugin \"%s\" in path [%s]", type, bin_path);
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Feeds config to in_fd and collects out_fd until EOF or the deadline; -1 on timeout or overflow. */
 static int exchange(int in_fd, int out_fd, const char *config, char **ret_out, size_t *ret_len)
 {
@@ -50,10 +44,10 @@ static int exchange(int in_fd, int out_fd, const char *config, char **ret_out, s
     char *out = malloc(cap);
     if (out == NULL)
         return -1;
-    int64_t deadline = now_ms() + PLUGIN_TIMEOUT_MS;
+    int64_t deadline = husk_now_ms() + PLUGIN_TIMEOUT_MS;
     while (out_fd >= 0) {
         struct pollfd p[2] = {{out_fd, POLLIN, 0}, {in_fd, POLLOUT, 0}};
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - husk_now_ms();
         if (left <= 0 || poll(p, in_fd >= 0 ? 2 : 1, (int)left) < 0) {
             if (left > 0 && errno == EINTR)
                 continue;

@@ -4,6 +4,7 @@
  * DATA_DIR/images; a pod's memory is its cgroup's working set, its disk what its pod dir and logs take. */
 #include "node/eviction_manager.h"
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "node/container_logs.h"
 #include "node/disk.h"
@@ -36,20 +37,14 @@ struct node_eviction_manager {
 /* How long the next eviction waits for the last one to be done (the kubelet's podCleanupTimeout). */
 #define CLEANUP_TIMEOUT_MS 30000
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* As the kubelet (waitForPodsCleanup), one eviction at a time: the next waits until the last evicted pod's
  * containers are stopped, so a slow stop does not cost a second pod. */
 static bool last_eviction_done(struct node_eviction_manager *m)
 {
     if (m->waiting_for == NULL)
         return true;
-    if (!node_agent_pod_evicted(m->agent, m->waiting_for) && now_ms() - m->waiting_since < CLEANUP_TIMEOUT_MS)
+    if (!node_agent_pod_evicted(m->agent, m->waiting_for) &&
+        husk_now_ms() - m->waiting_since < CLEANUP_TIMEOUT_MS)
         return false;
     free(m->waiting_for);
     m->waiting_for = NULL;
@@ -60,7 +55,7 @@ static void evicted(struct node_eviction_manager *m, const char *uid)
 {
     free(m->waiting_for);
     m->waiting_for = strdup(uid);
-    m->waiting_since = now_ms();
+    m->waiting_since = husk_now_ms();
 }
 
 static int64_t meminfo_value(const char *key)

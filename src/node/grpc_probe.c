@@ -6,6 +6,7 @@
 #include "node/grpc_probe.h"
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/fs.h"
 #include "node/http_probe.h"
 #include "node/worker.h"
@@ -313,7 +314,7 @@ bool node_grpc_probe(const char *host, int port, const char *service, int timeou
                      size_t size)
 {
     static const char *const names[] = {"UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"};
-    int64_t deadline = node_now_ms() + (timeout_ms > 0 ? timeout_ms : 1000);
+    int64_t deadline = husk_now_ms() + (timeout_ms > 0 ? timeout_ms : 1000);
     if (service == NULL)
         service = "";
     if (strlen(service) > SERVICE_MAX)
@@ -342,7 +343,7 @@ bool node_grpc_probe(const char *host, int port, const char *service, int timeou
             snprintf(message, size, "health rpc failed: grpc-status %d", r->grpc_status);
         else
             snprintf(message, size, "health rpc failed: %s",
-                     node_now_ms() >= deadline ? "context deadline exceeded" : "the connection failed");
+                     husk_now_ms() >= deadline ? "context deadline exceeded" : "the connection failed");
     } else {
         /* After the 5-byte message header: field 1 (status) as a varint, absent meaning UNKNOWN. */
         int status = r->body_len >= 7 && r->body[5] == 0x08 ? r->body[6] : 0;

@@ -4,6 +4,7 @@
 #include "node/http_probe.h"
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/fs.h"
 #include "node/worker.h"
 
@@ -54,7 +55,7 @@ struct response {
 /* What is left of the time limit in ms; 0 when it is over. */
 static int remaining_ms(const struct conn *c)
 {
-    int64_t left = c->deadline_ms - node_now_ms();
+    int64_t left = c->deadline_ms - husk_now_ms();
     return left > 0 ? (int)left : 0;
 }
 
@@ -73,7 +74,7 @@ static void conn_close(struct conn *c)
 
 void node_probe_set_timeouts(int fd, int64_t deadline_ms)
 {
-    int64_t left = deadline_ms - node_now_ms();
+    int64_t left = deadline_ms - husk_now_ms();
     int ms = left > 0 ? (int)left : 0;
     /* A zero timeval would mean no limit: an expired one waits 1 us. */
     struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 + (ms == 0)};
@@ -92,7 +93,7 @@ int node_probe_dial(const char *host, int port, int64_t deadline_ms, char *messa
     int r = connect(fd, (struct sockaddr *)&addr, sizeof addr);
     if (r < 0 && errno == EINPROGRESS) {
         struct pollfd p = {.fd = fd, .events = POLLOUT};
-        int64_t left = deadline_ms - node_now_ms();
+        int64_t left = deadline_ms - husk_now_ms();
         if (left <= 0 || poll(&p, 1, (int)left) <= 0)
             return snprintf(message, size, "dial tcp %s:%d: i/o timeout", host, port), -1;
         int e = 0;
@@ -378,7 +379,7 @@ enum node_http_result node_http_probe(const struct node_http_request *r, char *m
     snprintf(t.host, sizeof t.host, "%s", r->host);
     const char *path = r->path ? r->path : "";
     snprintf(t.path, sizeof t.path, "%s%s", path[0] == '/' ? "" : "/", path);
-    int64_t deadline = node_now_ms() + (r->timeout_ms > 0 ? r->timeout_ms : 1000);
+    int64_t deadline = husk_now_ms() + (r->timeout_ms > 0 ? r->timeout_ms : 1000);
     struct response *resp = malloc(sizeof *resp);
     if (resp == NULL)
         return snprintf(message, message_size, "out of memory"), NODE_HTTP_FAILURE;

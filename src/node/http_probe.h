@@ -31,7 +31,7 @@ enum node_http_result { NODE_HTTP_FAILURE, NODE_HTTP_SUCCESS, NODE_HTTP_WARNING 
  * 500", "Get \"http://…\": dial tcp …: connect: connection refused") or a warning. */
 enum node_http_result node_http_probe(const struct node_http_request *r, char *message, size_t message_size);
 
-/* Shared with the gRPC probe (grpc_probe.c); deadlines are node_now_ms() times. A TCP connection to an
+/* Shared with the gRPC probe (grpc_probe.c); deadlines are husk_now_ms() times. A TCP connection to an
  * IPv4 host made before deadline_ms, returned blocking with its reads and writes bounded by the deadline (or
  * -1 with Go's words for the failure in message); re-arming those bounds before each read or write. */
 int node_probe_dial(const char *host, int port, int64_t deadline_ms, char *message, size_t size);

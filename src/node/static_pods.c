@@ -2,6 +2,7 @@
 #include "node/static_pods.h"
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/hex.h"
 #include "base/log.h"
 #include "node/worker.h"
@@ -284,7 +285,7 @@ static void *watch_main(void *arg)
             inotify_add_watch(s->inotify_fd, s->dir,
                               IN_CREATE | IN_DELETE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM |
                                   IN_CLOSE_WRITE | IN_DELETE_SELF);
-            scanned = node_now_ms();
+            scanned = husk_now_ms();
         }
         reconcile(s, rescan);
         struct pollfd fds[2] = {{.fd = s->wake_fd, .events = POLLIN},
@@ -293,11 +294,11 @@ static void *watch_main(void *arg)
         pthread_mutex_lock(&s->lock);
         bool stopping = json_object_size(s->terminating) > 0;
         pthread_mutex_unlock(&s->lock);
-        int64_t until_resync = scanned + NODE_STATIC_RESYNC_MS - node_now_ms();
+        int64_t until_resync = scanned + NODE_STATIC_RESYNC_MS - husk_now_ms();
         int timeout = until_resync < 0 ? 0 : (int)until_resync;
         if (stopping && timeout > NODE_STATIC_STOPPING_MS)
             timeout = NODE_STATIC_STOPPING_MS;
-        rescan = poll(fds, 2, timeout) > 0 || node_now_ms() >= scanned + NODE_STATIC_RESYNC_MS;
+        rescan = poll(fds, 2, timeout) > 0 || husk_now_ms() >= scanned + NODE_STATIC_RESYNC_MS;
         char buf[4096];
         while (read(s->inotify_fd, buf, sizeof buf) > 0)
             ;

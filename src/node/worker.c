@@ -4,6 +4,7 @@
 #include "node/worker.h"
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/stack.h"
 #include "node/recover.h"
@@ -24,13 +25,6 @@
 #define NO_INOTIFY_POLL_MS 100
 /* A wait at least this long lets the worker give back its stack first (husk_stack_release_unused). */
 #define IDLE_MS 100
-
-int64_t node_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 char *node_rfc3339_now(void)
 {
@@ -193,7 +187,7 @@ static void restore_container(struct node_container *c, json_t *record)
     c->backoff.next_delay_ms = backoff;
     c->image_id = image_id ? strdup(image_id) : NULL;
     c->image_name = image ? strdup(image) : NULL;
-    c->started_ms = node_now_ms();
+    c->started_ms = husk_now_ms();
 }
 
 /* Takes up the record a previous daemon left; a missing or unreadable one starts the pod afresh. */
@@ -342,7 +336,7 @@ int node_worker_new(struct node_agent *agent, const json_t *pod, struct node_pod
     snprintf(log_name, sizeof log_name, "%s_%s_%s", objects_meta_namespace(pod), objects_meta_name(pod), uid);
     w->log_dir = dir_of(config->data_dir, "logs", log_name);
     w->start_time = node_rfc3339_now();
-    w->started_ms = node_now_ms();
+    w->started_ms = husk_now_ms();
     w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     int wake_errno = w->wake_fd < 0 ? errno : 0;
     w->inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);

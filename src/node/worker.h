@@ -92,7 +92,6 @@ void node_worker_wake(struct node_pod_worker *w);
 /* Whether the daemon is stopping this worker (the pod keeps running); long waits give up then. */
 bool node_worker_stopping(struct node_pod_worker *w);
 void node_worker_join_and_free(struct node_pod_worker *w);
-int64_t node_now_ms(void);
 char *node_rfc3339_now(void);
 void node_worker_event(struct node_pod_worker *w, const struct node_container *c, const char *type,
                        const char *reason, const char *fmt, ...) __attribute__((format(printf, 5, 6)));

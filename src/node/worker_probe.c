@@ -4,6 +4,7 @@
  * Probes run on the worker's thread, each bounded by its timeoutSeconds (exec handlers excepted: the
  * runtime's exec has no timeout yet). */
 #include "node/worker.h"
+#include "base/clock.h"
 
 #include "node/action.h"
 #include "objects/pod.h"
@@ -22,7 +23,7 @@ static int64_t field(const json_t *probe, const char *name, int64_t fallback)
 
 void node_worker_probes_reset(struct node_container *c)
 {
-    int64_t now = node_now_ms();
+    int64_t now = husk_now_ms();
     for (int k = 0; k < NODE_PROBE_KINDS; k++) {
         json_t *probe = objects_get_object(c->spec, probe_fields[k]);
         c->probes[k] =
@@ -41,7 +42,7 @@ static void kill_for_restart(struct node_pod_worker *w, struct node_container *c
     objects_get_int(probe, "terminationGracePeriodSeconds", &grace);
     husk_error err = {0};
     runtime_container_kill(w->sandbox, c->name, c->stop_signal > 0 ? c->stop_signal : SIGTERM, &err);
-    c->kill_deadline_ms = node_now_ms() + grace * 1000;
+    c->kill_deadline_ms = husk_now_ms() + grace * 1000;
     c->ready = false;
 }
 
@@ -52,7 +53,7 @@ static void run_probe(struct node_pod_worker *w, struct node_container *c, int k
     char message[1024];
     bool ok = node_action_run(w->sandbox, c->spec, probe, (int)field(probe, "timeoutSeconds", 1), message,
                               sizeof message);
-    p->next_ms = node_now_ms() + field(probe, "periodSeconds", 10) * 1000;
+    p->next_ms = husk_now_ms() + field(probe, "periodSeconds", 10) * 1000;
     if (ok) {
         p->failures = 0;
         if (++p->successes < field(probe, "successThreshold", 1))
@@ -96,10 +97,10 @@ int64_t node_worker_run_probes(struct node_pod_worker *w)
             continue;
         if (c->kill_deadline_ms > 0) {
             husk_error err = {0};
-            if (node_now_ms() >= c->kill_deadline_ms)
+            if (husk_now_ms() >= c->kill_deadline_ms)
                 runtime_container_kill(w->sandbox, c->name, SIGKILL, &err);
             wait = min_positive(
-                wait, c->kill_deadline_ms - node_now_ms() > 0 ? c->kill_deadline_ms - node_now_ms() : 500);
+                wait, c->kill_deadline_ms - husk_now_ms() > 0 ? c->kill_deadline_ms - husk_now_ms() : 500);
             continue;
         }
         for (int k = 0; k < NODE_PROBE_KINDS; k++) {
@@ -110,11 +111,11 @@ int64_t node_worker_run_probes(struct node_pod_worker *w)
                 continue;
             if (k == NODE_PROBE_STARTUP && c->started)
                 continue;
-            if (node_now_ms() >= c->probes[k].next_ms)
+            if (husk_now_ms() >= c->probes[k].next_ms)
                 run_probe(w, c, k);
             if (c->kill_deadline_ms > 0)
                 break;
-            int64_t left = c->probes[k].next_ms - node_now_ms();
+            int64_t left = c->probes[k].next_ms - husk_now_ms();
             wait = min_positive(wait, left > 0 ? left : 1);
         }
     }
@@ -141,7 +142,7 @@ void node_worker_pre_stop(struct node_pod_worker *w, struct node_container *c, i
     json_t *handler = objects_get_object(objects_get_object(c->spec, "lifecycle"), "preStop");
     if (handler == NULL)
         return;
-    int64_t left = (deadline_ms - node_now_ms()) / 1000;
+    int64_t left = (deadline_ms - husk_now_ms()) / 1000;
     char message[1024];
     if (!node_action_run(w->sandbox, c->spec, handler, left > 0 ? (int)left : 1, message, sizeof message))
         node_worker_event(w, c, "Warning", "FailedPreStopHook", "PreStopHook failed: %s", message);

@@ -6,6 +6,7 @@
 
 #include "base/arena.h"
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/crashpoint.h"
 #include "base/fs.h"
 #include "image/pull_process.h"
@@ -51,7 +52,7 @@ static void pull_failed(struct node_pod_worker *w, struct node_container *c, con
     const char *reason = image_failure_reason(rc);
     bool again = c->pull_backoff.next_delay_ms > 0 && strcmp(reason, "ErrImagePull") == 0;
     int64_t delay = node_backoff_on_exit(&c->pull_backoff, 0);
-    c->not_before_ms = node_now_ms() + (delay > 0 ? delay : CONFIG_RETRY_MS);
+    c->not_before_ms = husk_now_ms() + (delay > 0 ? delay : CONFIG_RETRY_MS);
     if (again) {
         char text[512];
         snprintf(text, sizeof text, "Back-off pulling image \"%s\"", image);
@@ -172,7 +173,7 @@ static struct image *ensure_image(struct node_pod_worker *w, struct node_contain
     }
     if (!present && policy != IMAGE_PULL_NEVER)
         node_worker_event(w, c, "Normal", "Pulling", "Pulling image \"%s\"", name ? name : "");
-    int64_t t0 = node_now_ms();
+    int64_t t0 = husk_now_ms();
     struct image_pull_options options =
         config->pull_options ? *config->pull_options : (struct image_pull_options){0};
     char *authfile = policy != IMAGE_PULL_NEVER && !present ? pull_secrets_authfile(w, c) : NULL;
@@ -194,7 +195,7 @@ static struct image *ensure_image(struct node_pod_worker *w, struct node_contain
                           name);
     else
         node_worker_event(w, c, "Normal", "Pulled", "Successfully pulled image \"%s\" in %lldms", name,
-                          (long long)(node_now_ms() - t0));
+                          (long long)(husk_now_ms() - t0));
     c->pull_backoff.next_delay_ms = 0;
     free(c->image_id);
     free(c->image_name);
@@ -275,7 +276,7 @@ static void mark_running(struct node_pod_worker *w, struct node_container *c,
     c->state = json_pack("{s:{s:s}}", "running", "startedAt", at ? at : "");
     free(at);
     c->exists = true;
-    c->started_ms = node_now_ms();
+    c->started_ms = husk_now_ms();
     node_worker_probes_reset(c);
     watch_state(w, c);
     /* An exit before the watch was added (a quick /bin/true) sends no event: one more pass reads it. */
@@ -292,7 +293,7 @@ void node_worker_start_container(struct node_pod_worker *w, struct node_containe
     husk_error err = {0};
     if (build_config(w, c, img, &arena, &config, &err) < 0) {
         set_waiting(c, "CreateContainerConfigError", err.message);
-        c->not_before_ms = node_now_ms() + CONFIG_RETRY_MS;
+        c->not_before_ms = husk_now_ms() + CONFIG_RETRY_MS;
         node_worker_event(w, c, "Warning", "Failed", "Error: %s", err.message);
         husk_arena_free(&arena);
         image_free(img);
@@ -323,7 +324,7 @@ void node_worker_start_container(struct node_pod_worker *w, struct node_containe
         json_decref(c->state);
         c->state = json_pack("{s:{s:i,s:s,s:s}}", "terminated", "exitCode", 128, "reason", "StartError",
                              "message", err.message);
-        c->started_ms = node_now_ms();
+        c->started_ms = husk_now_ms();
         node_worker_event(w, c, "Warning", "Failed", "Error: %s", err.message);
         return;
     }

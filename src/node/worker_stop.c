@@ -4,6 +4,7 @@
  * sandbox, the pod's volumes and logs are removed. */
 #include "node/worker.h"
 
+#include "base/clock.h"
 #include "base/crashpoint.h"
 #include "base/log.h"
 #include "node/volumes.h"
@@ -40,7 +41,7 @@ static void wait_or_kill(struct node_pod_worker *w, struct node_container **list
             while (running(list[i]) && !node_worker_stopping(w)) {
                 struct runtime_container_status st;
                 husk_error err = {0};
-                int64_t left = deadline_ms - node_now_ms();
+                int64_t left = deadline_ms - husk_now_ms();
                 if (left > 0)
                     runtime_container_wait(w->sandbox, list[i]->name, left < 200 ? (int)left : 200, &st,
                                            &err);
@@ -61,7 +62,7 @@ static void wait_or_kill(struct node_pod_worker *w, struct node_container **list
         }
         if (!left_running)
             return;
-        deadline_ms = node_now_ms() + 10000; /* SIGKILL cannot be ignored; this only bounds a stuck kernel */
+        deadline_ms = husk_now_ms() + 10000; /* SIGKILL cannot be ignored; this only bounds a stuck kernel */
     }
 }
 
@@ -73,8 +74,8 @@ static void stop_group(struct node_pod_worker *w, struct node_container **list, 
 {
     for (size_t i = 0; i < n; i++)
         node_worker_pre_stop(w, list[i], deadline_ms);
-    if (node_now_ms() >= deadline_ms)
-        deadline_ms = node_now_ms() + PRE_STOP_EXTENSION_MS;
+    if (husk_now_ms() >= deadline_ms)
+        deadline_ms = husk_now_ms() + PRE_STOP_EXTENSION_MS;
     for (size_t i = 0; i < n; i++) {
         node_worker_event(w, list[i], "Normal", "Killing", "Stopping container %s", list[i]->name);
         signal_container(w, list[i], list[i]->stop_signal > 0 ? list[i]->stop_signal : SIGTERM);
@@ -86,7 +87,7 @@ void node_worker_stop_containers(struct node_pod_worker *w, int64_t grace_second
 {
     if (w->sandbox == NULL)
         return;
-    int64_t deadline = node_now_ms() + grace_seconds * 1000;
+    int64_t deadline = husk_now_ms() + grace_seconds * 1000;
     struct node_container *apps[w->count ? w->count : 1];
     size_t n = 0;
     for (size_t i = 0; i < w->count; i++)
@@ -98,7 +99,7 @@ void node_worker_stop_containers(struct node_pod_worker *w, int64_t grace_second
         if (c->kind != NODE_CONTAINER_SIDECAR || !running(c))
             continue;
         int64_t sidecar_deadline =
-            deadline > node_now_ms() + MIN_GRACE_MS ? deadline : node_now_ms() + MIN_GRACE_MS;
+            deadline > husk_now_ms() + MIN_GRACE_MS ? deadline : husk_now_ms() + MIN_GRACE_MS;
         stop_group(w, &c, 1, sidecar_deadline);
     }
 }

@@ -4,6 +4,7 @@
  * finish the pod when nothing is left to run. */
 #include "node/worker.h"
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "node/limits.h"
 #include "node/pod_config.h"
@@ -63,8 +64,8 @@ static void container_exited(struct node_pod_worker *w, struct node_container *c
         w->pod_failed = true;
     if (!wants_restart(w, c, code) || w->completed)
         return;
-    int64_t delay = node_backoff_on_exit(&c->backoff, node_now_ms() - c->started_ms);
-    c->not_before_ms = node_now_ms() + delay;
+    int64_t delay = node_backoff_on_exit(&c->backoff, husk_now_ms() - c->started_ms);
+    c->not_before_ms = husk_now_ms() + delay;
     if (delay > 0) {
         json_decref(c->last_state);
         c->last_state = c->state;
@@ -95,7 +96,7 @@ static void refresh_all(struct node_pod_worker *w)
 /* Starts c when its back-off allows; returns the ms to wait otherwise (0 when started or not needed). */
 static int64_t start_when_due(struct node_pod_worker *w, struct node_container *c)
 {
-    int64_t now = node_now_ms();
+    int64_t now = husk_now_ms();
     if (c->not_before_ms > now)
         return c->not_before_ms - now;
     node_worker_start_container(w, c);
@@ -180,7 +181,7 @@ static bool deadline_exceeded(struct node_pod_worker *w)
     int64_t deadline;
     if (!objects_get_int(objects_pod_spec(w->pod), "activeDeadlineSeconds", &deadline))
         return false;
-    return node_now_ms() - w->started_ms >= deadline * 1000;
+    return husk_now_ms() - w->started_ms >= deadline * 1000;
 }
 
 static int64_t deadline_wait(struct node_pod_worker *w)
@@ -188,7 +189,7 @@ static int64_t deadline_wait(struct node_pod_worker *w)
     int64_t deadline;
     if (!objects_get_int(objects_pod_spec(w->pod), "activeDeadlineSeconds", &deadline))
         return -1;
-    int64_t left = w->started_ms + deadline * 1000 - node_now_ms();
+    int64_t left = w->started_ms + deadline * 1000 - husk_now_ms();
     return left > 0 ? left : 1;
 }
 
@@ -213,9 +214,9 @@ static bool ensure_sandbox(struct node_pod_worker *w);
 
 static void sync_volumes(struct node_pod_worker *w)
 {
-    if (node_now_ms() - w->volumes_synced_ms < VOLUME_SYNC_MS)
+    if (husk_now_ms() - w->volumes_synced_ms < VOLUME_SYNC_MS)
         return;
-    w->volumes_synced_ms = node_now_ms();
+    w->volumes_synced_ms = husk_now_ms();
     struct node_pod_facts facts = node_worker_facts(w);
     husk_error err = {0};
     if (node_volumes_refresh(w->pod, w->pod_dir, &facts, &err) < 0)
