@@ -293,7 +293,7 @@ int node_network_detach_pod(struct node_cni *cni, const char *data_dir, const ch
 {
     char record[4200], netns[4200];
     node_network_record_path(data_dir, uid, record, sizeof record);
-    struct runtime_sandbox sandbox = {.state_dir = (char *)state_dir};
+    struct runtime_sandbox sandbox = {.state_dir = (char *)state_dir, .supervisor_pidfd = -1};
     bool pinned = runtime_sandbox_netns_path(&sandbox, netns, sizeof netns) == 0;
     return node_network_detach(cni, record, pinned ? netns : NULL, err);
 }

@@ -104,6 +104,7 @@ struct runtime_sandbox {
     char *state_dir;
     char *cgroup_path; /* relative to the cgroup root: PARENT/pod-UID */
     pid_t supervisor_pid;
+    int supervisor_pidfd; /* to see that the supervisor lives without asking it; -1 when unknown */
 };
 
 /* Creates the state dir, the pod cgroup and the supervisor; returns once the supervisor listens. */

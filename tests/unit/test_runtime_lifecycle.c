@@ -322,3 +322,46 @@ TEST_WITH_TIMEOUT(runtime_pod_failed_create_leaves_nothing, 60)
     CHECK_INT_EQ(__lsan_do_recoverable_leak_check(), 0);
 #endif
 }
+
+/* Liveness is a poll of the supervisor's pidfd, not a request on its socket; a sandbox reopened from its
+ * state dir trusts the PID there only once the supervisor answers (a PID reused by another process must not
+ * pass for the supervisor). */
+TEST_WITH_TIMEOUT(runtime_sandbox_liveness_from_its_pidfd, 60)
+{
+    struct pod_fixture f = {0};
+    fixture_init(&f);
+    fixture_pod(&f);
+    CHECK(f.sandbox->supervisor_pidfd >= 0);
+    CHECK(runtime_sandbox_alive(f.sandbox));
+    husk_error err = {0};
+    struct runtime_sandbox *again = NULL;
+    CHECK_INT_EQ(runtime_sandbox_open(f.state_dir, &again, &err), 0);
+    CHECK(again->supervisor_pidfd >= 0);
+    CHECK(runtime_sandbox_alive(again));
+
+    /* The same sandbox.json, and a supervisor.pid naming a live process that is not a supervisor. */
+    char fake[300], path[400], *json = NULL, pid[32];
+    snprintf(fake, sizeof fake, "%s/fake", f.dir);
+    CHECK(mkdir(fake, 0700) == 0);
+    snprintf(path, sizeof path, "%s/sandbox.json", f.state_dir);
+    CHECK_INT_EQ(runtime_read_file(path, 65536, &json, &err), 0);
+    snprintf(path, sizeof path, "%s/sandbox.json", fake);
+    CHECK_INT_EQ(runtime_write_file(path, json, &err), 0);
+    free(json);
+    snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+    snprintf(path, sizeof path, "%s/supervisor.pid", fake);
+    CHECK_INT_EQ(runtime_write_file(path, pid, &err), 0);
+    struct runtime_sandbox *impostor = NULL;
+    CHECK_INT_EQ(runtime_sandbox_open(fake, &impostor, &err), 0);
+    CHECK_INT_EQ(impostor->supervisor_pidfd, -1);
+    CHECK(!runtime_sandbox_alive(impostor));
+    runtime_sandbox_free(impostor);
+
+    /* Killed, it is seen dead at once through the pidfd, by both handles. */
+    CHECK(kill(f.sandbox->supervisor_pid, SIGKILL) == 0);
+    CHECK(waitpid(f.sandbox->supervisor_pid, NULL, 0) == f.sandbox->supervisor_pid);
+    CHECK(!runtime_sandbox_alive(f.sandbox));
+    CHECK(!runtime_sandbox_alive(again));
+    runtime_sandbox_free(again);
+    fixture_remove(&f);
+}
