@@ -192,17 +192,12 @@ bool node_agent_pod_active(struct node_agent *agent, const char *uid)
     return active;
 }
 
+/* Until its worker is joined: a pod of the same uid handed over before that would go to the ending worker. */
 bool node_agent_has_pod(struct node_agent *agent, const char *uid)
 {
+    reap(agent);
     pthread_mutex_lock(&agent->lock);
-    ssize_t i = find(agent, uid);
-    bool has = false;
-    if (i >= 0) {
-        struct node_pod_worker *w = agent->workers[i];
-        pthread_mutex_lock(&w->lock);
-        has = !w->gone;
-        pthread_mutex_unlock(&w->lock);
-    }
+    bool has = find(agent, uid) >= 0;
     pthread_mutex_unlock(&agent->lock);
     return has;
 }

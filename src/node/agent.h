@@ -79,7 +79,7 @@ bool node_agent_pod_evicted(struct node_agent *agent, const char *uid);
 /* Whether the pod of uid runs on this agent and has not finished (evicted, completed, failed). */
 bool node_agent_pod_active(struct node_agent *agent, const char *uid);
 
-/* Whether a worker still runs the pod of uid, stopping it included. */
+/* Whether a worker still has the pod of uid, stopping it or just ended included. */
 bool node_agent_has_pod(struct node_agent *agent, const char *uid);
 
 /* Internals the workers share. */

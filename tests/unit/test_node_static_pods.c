@@ -1,7 +1,7 @@
 /* Static pods (src/node/static_pods.c): manifests in a directory run as pods named NAME-NODE, an edited
  * file replaces its pod once the old one has stopped, a removed file stops it and the set mirrors show
- * keeps it until it has, a bad file is skipped. Real pods: needs root, the test
- * images and the supervisor (tests/run.sh provides them). */
+ * keeps it until it has, a file put back runs its pod again, a bad file is skipped. Real pods: needs root,
+ * the test images and the supervisor (tests/run.sh provides them). */
 #include "harness.h"
 #include "node_fixture.h"
 #include "image/archive.h"
@@ -189,7 +189,18 @@ TEST_WITH_TIMEOUT(static_pods_run_edit_replace_and_remove, 120)
     pthread_mutex_lock(&seen_lock);
     CHECK_INT_EQ(gone_count, 2);
     CHECK_INT_EQ(json_array_size(last_set), 0);
+    /* The same file back: its pod (the same uid) runs again, in a new worker. */
+    json_object_set_new(phases, uid2, json_string("gone"));
     pthread_mutex_unlock(&seen_lock);
+    write_file(path, text);
+    char uid3[64];
+    CHECK(one_running(uid3, sizeof uid3, name, sizeof name));
+    CHECK_STR_EQ(uid3, uid2);
+    CHECK(node_agent_has_pod(agent, uid2));
+    CHECK(unlink(path) == 0);
+    for (int i = 0; i < 400 && gone_count < 3; i++)
+        sleep_ms(50);
+    CHECK_INT_EQ(gone_count, 3);
 
     node_static_pods_stop(statics);
     node_agent_free(agent);
