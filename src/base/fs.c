@@ -7,8 +7,10 @@
 #include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +30,16 @@ int husk_mkdir_p(const char *path, mode_t mode, husk_error *err)
         if (saved == '\0')
             return 0;
     }
+}
+
+void husk_write_strings(int fd, const char *const *parts)
+{
+    struct iovec iov[8];
+    int n = 0;
+    for (; n < 8 && parts[n] != NULL; n++)
+        iov[n] = (struct iovec){(void *)parts[n], strlen(parts[n])};
+    ssize_t ignored = writev(fd, iov, n);
+    (void)ignored;
 }
 
 int husk_write_all(int fd, const void *data, size_t len)

@@ -21,6 +21,10 @@ bool husk_mark_top_dir(const char *path);
  * (SQLite's "-wal": store.db-wal becomes store.db.corrupt-T-wal). */
 int husk_set_aside(const char *path, const char *suffix, char *ret_path, size_t size, husk_error *err);
 
+/* Writes the strings of parts (NULL-terminated, at most 8) in one writev, best effort: only write(2), no
+ * stdio or malloc, so a child forked from a multi-threaded process may report with it before exec. */
+void husk_write_strings(int fd, const char *const *parts);
+
 /* Writes all of data, retrying short writes and EINTR; -1 with errno set on failure. */
 int husk_write_all(int fd, const void *data, size_t len);
 

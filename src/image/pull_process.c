@@ -3,6 +3,7 @@
  * and is killed when the worker gives up (the pod deleted, the daemon stopping). */
 #include "image/pull_process.h"
 #include "base/cleanup.h"
+#include "base/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -79,7 +80,9 @@ static pid_t spawn_child(char *const argv[], int *ret_fd, husk_error *err)
             dup2(pipefd[1], STDERR_FILENO) < 0)
             _exit(127);
         execv(argv[0], argv);
-        dprintf(STDERR_FILENO, MESSAGE_PREFIX "running %s: %s\n", argv[0], strerror(errno));
+        /* No stdio: another thread may have held its locks at the fork. */
+        husk_write_strings(STDERR_FILENO, (const char *const[]){MESSAGE_PREFIX, "running ", argv[0], ": ",
+                                                                strerrordesc_np(errno), "\n", NULL});
         _exit(127);
     }
     int saved = errno;

@@ -38,6 +38,7 @@ struct runtime_sandbox_config {
     struct runtime_resources resources;
     const char *log_dir;   /* containers log to LOG_DIR/NAME.log unless they say otherwise */
     const char *state_dir; /* created; holds the socket, state files and container dirs */
+    int start_timeout_ms;  /* for the supervisor to answer that it listens; 0: 30 s */
 };
 
 enum runtime_seccomp { RUNTIME_SECCOMP_RUNTIME_DEFAULT, RUNTIME_SECCOMP_UNCONFINED };

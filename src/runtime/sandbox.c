@@ -6,6 +6,7 @@
 #include "runtime/runtime.h"
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/crashpoint.h"
 #include "base/fs.h"
 #include "runtime/cgroup.h"
@@ -40,6 +41,15 @@ static int write_etc_files(const struct runtime_sandbox_config *c, husk_error *e
     return 0;
 }
 
+/* "error WHAT[: WHY]\n" to the ready pipe, from a child forked from the (multi-threaded) caller: no stdio
+ * or malloc, which another thread may have held locked at the fork (a sanitizer build's allocator is not
+ * reset in the child, which then hung there for good, and with it the pod's start). */
+static void report(int fd, const char *what, const char *why)
+{
+    husk_write_strings(fd,
+                       (const char *const[]){"error ", what, why ? ": " : "", why ? why : "", "\n", NULL});
+}
+
 __attribute__((noreturn)) static void intermediate_child(const struct runtime_sandbox_config *c,
                                                          const char *binary, const char *cgroup_path,
                                                          int ready_fd)
@@ -55,13 +65,13 @@ __attribute__((noreturn)) static void intermediate_child(const struct runtime_sa
     char leaf[1200];
     snprintf(leaf, sizeof leaf, "%s/supervisor", cgroup_path);
     if (runtime_cgroup_manager_get(&cgroups, &err) < 0 || cgroups->enter(leaf, 0, &err) < 0) {
-        dprintf(ready_fd, "error %s\n", err.message);
+        report(ready_fd, err.message, NULL);
         _exit(1);
     }
     int flags = CLONE_NEWNS | (c->host_network ? 0 : CLONE_NEWNET | CLONE_NEWUTS) |
                 (c->host_ipc ? 0 : CLONE_NEWIPC) | (c->host_pid ? 0 : CLONE_NEWPID);
     if (unshare(flags) < 0) {
-        dprintf(ready_fd, "error creating the pod's namespaces: %s\n", strerror(errno));
+        report(ready_fd, "creating the pod's namespaces", strerrordesc_np(errno));
         _exit(1);
     }
     pid_t pid = fork();
@@ -73,7 +83,7 @@ __attribute__((noreturn)) static void intermediate_child(const struct runtime_sa
     int log_fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (null < 0 || log_fd < 0 || dup2(null, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0 ||
         dup2(ready_fd, 3) < 0 || close_range(4, ~0U, 0) < 0) {
-        dprintf(ready_fd, "error setting up the supervisor's stdio: %s\n", strerror(errno));
+        report(ready_fd, "setting up the supervisor's stdio", strerrordesc_np(errno));
         _exit(1);
     }
     sigset_t none;
@@ -81,7 +91,8 @@ __attribute__((noreturn)) static void intermediate_child(const struct runtime_sa
     sigprocmask(SIG_SETMASK, &none, NULL);
     char *argv[] = {(char *)binary, (char *)c->state_dir, (char *)"3", NULL};
     execv(binary, argv);
-    dprintf(3, "error running %s: %s\n", binary, strerror(errno));
+    husk_write_strings(
+        3, (const char *const[]){"error running ", binary, ": ", strerrordesc_np(errno), "\n", NULL});
     _exit(127);
 }
 
@@ -103,18 +114,36 @@ static int start_supervisor(const struct runtime_sandbox_config *c, const char *
     cleanup_close int ready_fd = ready[0];
     if (pid < 0)
         return husk_error_set_errno(err, errno, "fork");
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-        ;
+    /* The answer (or the first child's error) comes through the pipe, which ends when both children have
+     * let go of it; a child that hangs is given up on (its cgroup, removed by the caller, takes it). */
+    int64_t deadline = husk_now_ms() + (c->start_timeout_ms > 0 ? c->start_timeout_ms : 30000);
     char reply[HUSK_ERROR_MESSAGE_MAX];
     size_t len = 0;
-    for (ssize_t n;
-         len < sizeof reply - 1 && (n = read(ready_fd, reply + len, sizeof reply - 1 - len)) != 0;) {
+    bool timed_out = false;
+    while (len < sizeof reply - 1) {
+        int64_t left = deadline - husk_now_ms();
+        struct pollfd p = {.fd = ready_fd, .events = POLLIN};
+        int polled = left > 0 ? poll(&p, 1, (int)left) : 0;
+        if (polled < 0 && errno == EINTR)
+            continue;
+        if (polled <= 0) {
+            timed_out = polled == 0;
+            break;
+        }
+        ssize_t n = read(ready_fd, reply + len, sizeof reply - 1 - len);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0)
+        if (n <= 0)
             break;
         len += (size_t)n;
     }
+    if (timed_out)
+        kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    if (timed_out)
+        return husk_error_set(err, ETIMEDOUT, "starting the supervisor of pod %s: no answer in %d ms",
+                              c->pod_name, c->start_timeout_ms > 0 ? c->start_timeout_ms : 30000);
     reply[len] = '\0';
     reply[strcspn(reply, "\n")] = '\0';
     if (strncmp(reply, "ok ", 3) != 0)

@@ -318,6 +318,41 @@ TEST_WITH_TIMEOUT(runtime_pod_failed_create_leaves_nothing, 60)
     CHECK(access(f.state_dir, F_OK) != 0);
     snprintf(cgroup, sizeof cgroup, "/sys/fs/cgroup/memory/%s/pod-%s", f.cgroup_parent, f.pod_uid);
     CHECK(access(cgroup, F_OK) != 0);
+    /* A supervisor that cannot be run: the child forked to start it says why (without stdio, see
+     * sandbox.c), and the cgroup made for it goes again. */
+    const char *saved = getenv("HUSK_SUPERVISOR");
+    char *supervisor = saved ? strdup(saved) : NULL;
+    setenv("HUSK_SUPERVISOR", "/nonexistent/husk-supervisor", 1);
+    c.log_dir = NULL;
+    husk_error_clear(&err);
+    CHECK_INT_EQ(runtime_sandbox_create(&c, &s, &err), -1);
+    CHECK(strstr(err.message, "running /nonexistent/husk-supervisor: No such file or directory") != NULL);
+    CHECK(access(f.state_dir, F_OK) != 0);
+    CHECK(access(cgroup, F_OK) != 0);
+    /* One that never answers (it keeps the ready pipe open and sleeps): given up on after the time limit,
+     * and killed with the pod's cgroup. */
+    char hang[320];
+    snprintf(hang, sizeof hang, "%s/hang.sh", f.dir);
+    fp = fopen(hang, "w");
+    CHECK(fp != NULL);
+    fputs("#!/bin/sh\nexec sleep 30\n", fp);
+    fclose(fp);
+    CHECK(chmod(hang, 0755) == 0);
+    setenv("HUSK_SUPERVISOR", hang, 1);
+    c.start_timeout_ms = 500;
+    husk_error_clear(&err);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_INT_EQ(runtime_sandbox_create(&c, &s, &err), -1);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    CHECK_INT_EQ(err.code, ETIMEDOUT);
+    CHECK(strstr(err.message, "starting the supervisor of pod testpod: no answer in 500 ms") != NULL);
+    CHECK(t1.tv_sec - t0.tv_sec < 15);
+    CHECK(access(f.state_dir, F_OK) != 0);
+    CHECK(access(cgroup, F_OK) != 0);
+    if (supervisor != NULL)
+        setenv("HUSK_SUPERVISOR", supervisor, 1);
+    free(supervisor);
 #if defined(__SANITIZE_ADDRESS__)
     CHECK_INT_EQ(__lsan_do_recoverable_leak_check(), 0);
 #endif
