@@ -108,7 +108,7 @@ echo "registry on 127.0.0.1:$port, configured as the docker.io mirror in $demo/r
 say "Start the node: husk daemon (API server, store, node agent)"
 [ -e /etc/cni/net.d/10-husk.conflist ] || touch "$demo/made-network"
 start_daemon
-node=$(husk get nodes -o name | head -1 | sed 's|^node/||')
+node=$(husk get nodes -o name | sed -n '1s|^node/||p')
 echo "node $node is up; API at https://$listen (kubeconfig $kubeconfig)"
 
 say "The seed's pod lumpy-koala as a static pod, and its sidecar example through the API"
@@ -152,7 +152,8 @@ run husk logs web -c nginx --tail 3
 say "The same node through the real kubectl"
 run kubectl --kubeconfig "$kubeconfig" get pods
 echo "\$ kubectl --kubeconfig $kubeconfig get events --field-selector involvedObject.name=web"
-kubectl --kubeconfig "$kubeconfig" get events --field-selector involvedObject.name=web | head -8
+# sed, not head: head would end the pipe early, and kubectl die of SIGPIPE under pipefail.
+kubectl --kubeconfig "$kubeconfig" get events --field-selector involvedObject.name=web | sed -n 1,8p
 
 cat <<TXT
 
