@@ -1,5 +1,5 @@
 /* The husk-daemon program: the node agent and API server alone, which `husk daemon` execs. It links only
- * what the daemon references, so none of the CLI's libraries (libcurl, libarchive) are mapped in it. */
+ * what the daemon references, so none of husk-image's libraries (libcurl, libarchive) are mapped in it. */
 #include "cli/cli.h"
 
 #include <stdio.h>

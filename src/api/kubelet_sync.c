@@ -142,6 +142,18 @@ static void handle_pod(struct api_kubelet *k, const char *type, json_t *pod)
     }
 }
 
+/* After pod's API object (a restored pod, a mirror) was created as written: a status the worker reported
+ * meanwhile found no object to write to, so the latest one is written now if it differs. */
+static void write_latest_status(struct api_kubelet *k, const json_t *pod, const json_t *written)
+{
+    pthread_mutex_lock(&k->lock);
+    json_t *latest = json_deep_copy(json_object_get(k->statuses, api_kubelet_uid(pod)));
+    pthread_mutex_unlock(&k->lock);
+    if (latest != NULL && !json_equal(latest, json_object_get(written, "status")))
+        api_kubelet_hooks_template.pod_status(k, pod, latest);
+    json_decref(latest);
+}
+
 /* A pod the node runs, written back into a store that was damaged and recreated (store_recover.c): the
  * node's record is the last acknowledged version of it, with its uid, so the worker keeps running it. */
 static void restore_pod(struct api_kubelet *k, json_t *pod)
@@ -162,13 +174,7 @@ static void restore_pod(struct api_kubelet *k, json_t *pod)
     }
     log_warn("pod %s/%s restored into the recreated store from the node's record", key.ns, key.name);
     api_server_changed(k->server);
-    /* A status the worker reported while this was written found no pod to write to: write the latest. */
-    pthread_mutex_lock(&k->lock);
-    json_t *latest = json_deep_copy(json_object_get(k->statuses, api_kubelet_uid(pod)));
-    pthread_mutex_unlock(&k->lock);
-    if (latest != NULL && !json_equal(latest, json_object_get(copy, "status")))
-        api_kubelet_hooks_template.pod_status(k, pod, latest);
-    json_decref(latest);
+    write_latest_status(k, pod, copy);
     json_decref(copy);
 }
 
@@ -307,7 +313,9 @@ static void ensure_mirror(struct api_kubelet *k, const json_t *pod)
     char now[32];
     api_timestamp(now, sizeof now, 0);
     json_object_set_new(objects_get_object(mirror, "metadata"), "creationTimestamp", json_string(now));
-    if (store_create(k->store, &key, mirror, &err) < 0 && err.code != EEXIST)
+    if (store_create(k->store, &key, mirror, &err) == 0)
+        write_latest_status(k, pod, mirror);
+    else if (err.code != EEXIST)
         log_warn("mirror pod %s/%s: %s", key.ns, key.name, err.message);
     json_decref(mirror);
 }

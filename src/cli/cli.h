@@ -25,6 +25,10 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int cli_main(int argc, char **argv);
 
+/* Execs another of husk's programs ($ENV_NAME, else beside this one) with argv (argv[0] is replaced by its
+ * path); returns only on failure, after printing "'husk VERB' is run by PATH, which cannot be run: why". */
+int cli_exec_program(const char *env_name, const char *program, const char *verb, char **argv);
+
 /* Verbs, one file each. */
 int cli_cmd_version(int argc, char **argv);
 int cli_cmd_help(int argc, char **argv);

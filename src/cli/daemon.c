@@ -1,15 +1,7 @@
-/* `husk daemon`: its usage, and the exec of the program husk-daemon (src/husk_daemon.c), which links only
- * what the daemon needs (daemon_run.c); `husk` is linked without the daemon, so a command maps none of the
- * daemon's libraries (SQLite, libmicrohttpd, GnuTLS, libseccomp). */
+/* `husk daemon`: its usage, and the exec of the program husk-daemon (src/husk_daemon.c, the daemon's flags in
+ * daemon_run.c), which alone links the daemon, so `husk` maps none of its libraries (SQLite, libmicrohttpd,
+ * GnuTLS). */
 #include "cli/cli.h"
-#include "base/fs.h"
-
-#include <errno.h>
-#include <string.h>
-#include <unistd.h>
-
-/* Linked into husk-daemon only (its main refers to it). */
-int cli_daemon_run(int argc, char **argv) __attribute__((weak));
 
 const char cli_daemon_usage[] =
     "Usage: husk daemon [--data-dir DIR] [--manifest-dir DIR] [--node-name NAME] [--listen ADDR:PORT]\n"
@@ -34,14 +26,7 @@ const char cli_daemon_usage[] =
 
 int cli_cmd_daemon(int argc, char **argv)
 {
+    (void)argc;
     /* Exec'd in place, with the same arguments: the daemon keeps this process's PID (scripts record $!). */
-    char path[4096];
-    if (husk_program_path("HUSK_DAEMON", "husk-daemon", path, sizeof path)) {
-        argv[0] = path;
-        execv(path, argv);
-    }
-    if (cli_daemon_run == NULL)
-        return cli_fail("'husk daemon' is run by %s, which cannot be run: %s", path, strerror(errno));
-    argv[0] = "daemon";
-    return cli_daemon_run(argc, argv);
+    return cli_exec_program("HUSK_DAEMON", "husk-daemon", "daemon", argv);
 }

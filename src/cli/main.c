@@ -34,15 +34,14 @@ int cli_cmd_help(int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
-/* A verb this binary was linked without (see commands.c): husk-image has it, with the same command line. */
-static int run_elsewhere(char **argv)
+int cli_exec_program(const char *env_name, const char *program, const char *verb, char **argv)
 {
     char path[4096];
-    if (husk_program_path("HUSK_IMAGE", "husk-image", path, sizeof path)) {
+    if (husk_program_path(env_name, program, path, sizeof path)) {
         argv[0] = path;
         execv(path, argv);
     }
-    return cli_fail("'husk %s' is run by %s, which cannot be run: %s", argv[1], path, strerror(errno));
+    return cli_fail("'husk %s' is run by %s, which cannot be run: %s", verb, path, strerror(errno));
 }
 
 int cli_main(int argc, char **argv)
@@ -70,7 +69,9 @@ int cli_main(int argc, char **argv)
             return CLI_EXIT_OK;
         }
     }
+    /* A verb this binary was linked without (see commands.c): husk-image has it, with the same command line.
+     */
     if (c->run == NULL)
-        return run_elsewhere(argv);
+        return cli_exec_program("HUSK_IMAGE", "husk-image", verb, argv);
     return c->run(argc - 1, argv + 1);
 }

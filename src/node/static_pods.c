@@ -198,18 +198,18 @@ static bool same_full_name(const json_t *a, const json_t *b)
            strcmp(objects_meta_name(a), objects_meta_name(b)) == 0;
 }
 
-/* A pod whose full name (namespace/name) is still held by a removed one that is stopping; the kubelet's
+/* Whether pod's full name (namespace/name) is still held by a removed one that is stopping: the kubelet's
  * pod workers start a static pod only once the one it replaces has terminated (allowStaticPodStart). */
-static const json_t *blocked_by(const json_t *terminating, const json_t *pod)
+static bool blocked(const json_t *terminating, const json_t *pod)
 {
     const char *uid;
     json_t *old;
     json_object_foreach((json_t *)terminating, uid, old)
     {
         if (same_full_name(old, pod))
-            return old;
+            return true;
     }
-    return NULL;
+    return false;
 }
 
 /* Under the lock. Returns whether the pods that mirrors show changed. */
@@ -239,7 +239,7 @@ static bool reconcile_locked(struct node_static_pods *s, json_t *desired)
     }
     json_object_foreach(desired, uid, pod)
     {
-        if (json_object_get(s->pods, uid) != NULL || blocked_by(s->terminating, pod) != NULL)
+        if (json_object_get(s->pods, uid) != NULL || blocked(s->terminating, pod))
             continue;
         husk_error err = {0};
         changed = true;
@@ -359,17 +359,10 @@ json_t *node_static_pods_list(struct node_static_pods *s)
     {
         json_array_append(list, pod);
     }
+    /* None of these shares a name with a running one: its replacement waits (blocked). */
     json_object_foreach(s->terminating, uid, pod)
     {
-        bool replaced = false;
-        size_t i;
-        json_t *p;
-        json_array_foreach(list, i, p)
-        {
-            replaced = replaced || same_full_name(p, pod);
-        }
-        if (!replaced)
-            json_array_append(list, pod);
+        json_array_append(list, pod);
     }
     pthread_mutex_unlock(&s->lock);
     return list;

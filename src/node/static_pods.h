@@ -29,8 +29,8 @@ int node_static_pods_start(struct node_agent *agent, const char *manifest_dir, c
                            const struct node_static_pods_hooks *hooks, struct node_static_pods **ret,
                            husk_error *err);
 
-/* The static pods mirrors show (a new array): those running, and those removed but still stopping whose
- * name no running one has taken. */
+/* The static pods mirrors show (a new array): those running, and those removed but still stopping (a pod
+ * that replaces one starts only once it has stopped). */
 json_t *node_static_pods_list(struct node_static_pods *s);
 
 /* Stops watching; the pods keep running. */

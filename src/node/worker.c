@@ -356,8 +356,9 @@ int node_worker_new(struct node_agent *agent, const json_t *pod, struct node_pod
     }
     mkdir(w->pod_dir, 0700);
     restore(w);
-    /* 1 MiB instead of glibc's 8 MiB: a worker's deepest calls (an image pull through libcurl and OpenSSL,
-     * a store write through SQLite) use well under a quarter of it, and there is one worker per pod. */
+    /* 1 MiB instead of glibc's 8 MiB: a worker's deepest calls (a store write through SQLite, an HTTPS probe
+     * through GnuTLS; pulls run in a child) use well under a quarter of it, and there is one worker per pod.
+     */
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, (size_t)1 << 20);

@@ -116,7 +116,8 @@ static int start_supervisor(const struct runtime_sandbox_config *c, const char *
         return husk_error_set_errno(err, errno, "fork");
     /* The answer (or the first child's error) comes through the pipe, which ends when both children have
      * let go of it; a child that hangs is given up on (its cgroup, removed by the caller, takes it). */
-    int64_t deadline = husk_now_ms() + (c->start_timeout_ms > 0 ? c->start_timeout_ms : 30000);
+    int timeout_ms = c->start_timeout_ms > 0 ? c->start_timeout_ms : 30000;
+    int64_t deadline = husk_now_ms() + timeout_ms;
     char reply[HUSK_ERROR_MESSAGE_MAX];
     size_t len = 0;
     bool timed_out = false;
@@ -143,7 +144,7 @@ static int start_supervisor(const struct runtime_sandbox_config *c, const char *
         ;
     if (timed_out)
         return husk_error_set(err, ETIMEDOUT, "starting the supervisor of pod %s: no answer in %d ms",
-                              c->pod_name, c->start_timeout_ms > 0 ? c->start_timeout_ms : 30000);
+                              c->pod_name, timeout_ms);
     reply[len] = '\0';
     reply[strcspn(reply, "\n")] = '\0';
     if (strncmp(reply, "ok ", 3) != 0)
@@ -178,17 +179,28 @@ static int pin_network(const struct runtime_sandbox_config *c, pid_t pid, husk_e
     return c->host_network ? 0 : runtime_netns_pin(c->state_dir, pid, err);
 }
 
+/* A sandbox object with its state dir and no supervisor yet; NULL when out of memory. */
+static struct runtime_sandbox *sandbox_new(const char *state_dir)
+{
+    struct runtime_sandbox *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    s->supervisor_pidfd = -1;
+    if ((s->state_dir = strdup(state_dir)) == NULL) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
 int runtime_sandbox_create(const struct runtime_sandbox_config *c, struct runtime_sandbox **ret_sandbox,
                            husk_error *err)
 {
     if (c->pod_uid == NULL || c->pod_name == NULL || c->state_dir == NULL || strchr(c->pod_uid, '/') != NULL)
         return husk_error_set(err, EINVAL, "a sandbox needs a pod uid, a pod name and a state dir");
-    struct runtime_sandbox *s = calloc(1, sizeof *s);
-    if (s != NULL)
-        s->supervisor_pidfd = -1;
-    if (s == NULL || (s->state_dir = strdup(c->state_dir)) == NULL ||
-        asprintf(&s->cgroup_path, "%s/pod-%s", c->cgroup_parent ? c->cgroup_parent : "husk", c->pod_uid) <
-            0) {
+    struct runtime_sandbox *s = sandbox_new(c->state_dir);
+    if (s == NULL || asprintf(&s->cgroup_path, "%s/pod-%s", c->cgroup_parent ? c->cgroup_parent : "husk",
+                              c->pod_uid) < 0) {
         runtime_sandbox_free(s);
         return husk_error_set(err, ENOMEM, "out of memory");
     }
@@ -227,11 +239,8 @@ int runtime_sandbox_open(const char *state_dir, struct runtime_sandbox **ret_san
     snprintf(path, sizeof path, "%s/sandbox.json", state_dir);
     if (runtime_sandbox_info_load(path, &info, err) < 0)
         return -1;
-    struct runtime_sandbox *s = calloc(1, sizeof *s);
-    if (s != NULL)
-        s->supervisor_pidfd = -1;
-    if (s == NULL || (s->state_dir = strdup(state_dir)) == NULL ||
-        (s->cgroup_path = strdup(info.cgroup_path)) == NULL) {
+    struct runtime_sandbox *s = sandbox_new(state_dir);
+    if (s == NULL || (s->cgroup_path = strdup(info.cgroup_path)) == NULL) {
         runtime_sandbox_free(s);
         return husk_error_set(err, ENOMEM, "out of memory");
     }
@@ -265,17 +274,19 @@ bool runtime_sandbox_alive(const struct runtime_sandbox *s)
     return poll(&p, 1, 0) == 0;
 }
 
-/* Waits (up to 10 s) for the supervisor to be gone; it was asked to shut down or is dead already. */
-static void wait_supervisor_gone(pid_t pid)
+/* Waits (up to 10 s) for the supervisor to be gone; it was asked to shut down or is dead already. Through
+ * the pidfd the sandbox holds; one opened now when it has none (a PID not vouched for: at worst a wait). */
+static void wait_supervisor_gone(const struct runtime_sandbox *s)
 {
-    if (pid <= 0)
-        return;
-    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    int fd = s->supervisor_pidfd >= 0 || s->supervisor_pid <= 0
+                 ? s->supervisor_pidfd
+                 : (int)syscall(SYS_pidfd_open, s->supervisor_pid, 0);
     if (fd < 0)
         return;
     struct pollfd p = {fd, POLLIN, 0};
     poll(&p, 1, 10000);
-    close(fd);
+    if (fd != s->supervisor_pidfd)
+        close(fd);
 }
 
 int runtime_sandbox_remove(struct runtime_sandbox *s, husk_error *err)
@@ -283,12 +294,12 @@ int runtime_sandbox_remove(struct runtime_sandbox *s, husk_error *err)
     char reply[64];
     husk_error ignored = {0};
     if (runtime_supervisor_request(s->state_dir, "shutdown", reply, sizeof reply, &ignored) == 0)
-        wait_supervisor_gone(s->supervisor_pid);
+        wait_supervisor_gone(s);
     /* Whatever is left (hostPID containers, a supervisor that did not answer) dies with the cgroup. */
     const struct runtime_cgroup_manager *cgroups;
     if (runtime_cgroup_manager_get(&cgroups, err) < 0 || cgroups->destroy(s->cgroup_path, err) < 0)
         return -1;
-    wait_supervisor_gone(s->supervisor_pid);
+    wait_supervisor_gone(s);
     if (runtime_netns_unpin(s->state_dir, err) < 0)
         return -1;
     return runtime_remove_tree(s->state_dir, err);

@@ -20,7 +20,7 @@ setup() {
 @test "husk daemon becomes husk-daemon in the same process, and names it when it cannot be run" {
     # The PID scripts record with $! is the daemon's, and it runs the small binary (no libcurl, libarchive).
     [ "$(readlink "/proc/$(daemon_pid)/exe")" = "$(realpath "$(dirname "$HUSK")/husk-daemon")" ]
-    ! grep -q 'libcurl\|libarchive' "/proc/$(daemon_pid)/maps"
+    ! grep -q 'libcurl\|libarchive' "/proc/$(daemon_pid)/maps" || false
     local dir
     dir=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/husk-nodaemon.XXXXXX")
     HUSK_DAEMON=/nonexistent/husk-daemon run "$HUSK" daemon --data-dir "$dir" --node-name none --no-node

@@ -64,7 +64,7 @@ load helpers
     # daemon's libraries are husk-daemon's; the CLI speaks HTTP to the daemon itself, without libcurl.
     run readelf -d "$HUSK"
     [[ "$output" == *libyaml* && "$output" == *libjansson* ]]
-    ! grep -E 'lib(archive|curl|sqlite3|microhttpd|gnutls)' <<<"$output"
+    ! grep -E 'lib(archive|curl|sqlite3|microhttpd|gnutls)' <<<"$output" || false
     readelf -d "$(dirname "$HUSK")/husk-image" | grep -q 'libarchive'
     readelf -d "$(dirname "$HUSK")/husk-daemon" | grep -q 'libsqlite3'
     local dir

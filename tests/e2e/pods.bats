@@ -272,7 +272,7 @@ YAML
     [ ! -e "$DATA/pods/$old" ]
     new=$(hk get pod "lumpy-koala-$node" -o json | jq -r '.metadata.annotations["kubernetes.io/config.hash"]')
     ip=$(hk get pod "lumpy-koala-$node" -o json | jq -r .status.podIP)
-    [[ "$ip" == "$NET_SUBNET".* ]]
+    [[ "$ip" == "$NET_SUBNET".* ]] || { echo "podIP $ip, not in $NET_SUBNET.0/24" >&2; hk get pod "lumpy-koala-$node" -o json | jq -c .status >&2; false; }
     rm "$DATA/manifests/lumpy-koala.yaml"
     sleep 0.5
     hk get pod "lumpy-koala-$node" >/dev/null
