@@ -140,7 +140,7 @@ def wait_gone(conn, name, timeout=60):
 
 
 def wait_no_supervisors(timeout=30):
-    """Until no husk-supervisor of this data dir runs: a run starts with the last one's teardown done."""
+    """Until no pod's husk-supervisor of this data dir runs: a run starts with the last one's teardown done."""
     end = time.time() + timeout
     while time.time() < end:
         if not supervisors():
@@ -158,7 +158,9 @@ def supervisors():
                 argv = f.read().split(b"\0")
         except OSError:
             continue
-        if len(argv) > 1 and argv[0].endswith(b"husk-supervisor") and argv[1].startswith(DATA.encode()):
+        # Pods' supervisors only: a spare sandbox (DATA/sandbox-pool) waits for the next pod.
+        if len(argv) > 1 and argv[0].endswith(b"husk-supervisor") and argv[1].startswith(
+                os.path.join(DATA, "pods").encode()):
             pids.append(int(p))
     return pids
 

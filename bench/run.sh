@@ -99,12 +99,25 @@ stop_husk() {
 }
 driver() { /usr/bin/python3 bench/driver.py "$D" "$R" "$@"; }
 
+# supervisors_memory SUBDIR NAME: the RSS and PSS of each supervisor whose state dir is under D/SUBDIR (its
+# command line names it), one line each in NAME_rss.txt and NAME_pss.txt.
+supervisors_memory() {
+    local s
+    for s in $(pids_of_exe "$HUSK_SUPERVISOR"); do
+        grep -qa "$D/$1/" "/proc/$s/cmdline" 2>/dev/null || continue
+        smaps_sum Rss "$s" >>"$R/$2_rss.txt"
+        smaps_sum Pss "$s" >>"$R/$2_pss.txt"
+    done
+}
+
 husk_section() {
     log "husk: daemon from $build"
     start_husk || { log "husk daemon did not start"; return 1; }
     sleep 2
     smaps_sum Rss "$daemon_pid" >"$R/husk_daemon_rss_idle.txt"
     smaps_sum Pss "$daemon_pid" >"$R/husk_daemon_pss_idle.txt"
+    # The spare sandbox the daemon keeps ready (--sandbox-pool 1): part of the idle node's footprint.
+    supervisors_memory sandbox-pool husk_spare
     # The floor under the idle figure: a program that only loads the libraries the daemon's binary names
     # (husk-daemon, which `husk daemon` execs).
     local needed daemon_binary
@@ -132,12 +145,7 @@ husk_section() {
         sleep 2
         smaps_sum Rss "$daemon_pid" >"$R/husk_daemon_rss_100.txt"
         smaps_sum Pss "$daemon_pid" >"$R/husk_daemon_pss_100.txt"
-        local s
-        for s in $(pids_of_exe "$HUSK_SUPERVISOR"); do
-            grep -q "^$D" "/proc/$s/cmdline" 2>/dev/null || continue
-            smaps_sum Rss "$s" >>"$R/husk_supervisor_rss.txt"
-            smaps_sum Pss "$s" >>"$R/husk_supervisor_pss.txt"
-        done
+        supervisors_memory pods husk_supervisor
         log "husk: delete the $BURST pods"
         driver delete-burst || log "husk burst delete failed"
     fi
@@ -387,6 +395,8 @@ mkdir -p "$(dirname "$out")"
     row "5. daemon RSS with $BURST pods (kB)" husk_daemon_rss_100 "containerd idle" containerd_rss_idle max 20480
     row "5. daemon PSS idle (kB)" husk_daemon_pss_idle "containerd idle" containerd_pss_idle none ""
     row "5. daemon PSS with $BURST pods (kB)" husk_daemon_pss_100 "" none none ""
+    row "5. spare sandbox kept ready (a supervisor), PSS idle (kB)" husk_spare_pss "" none none ""
+    row "5. spare sandbox kept ready (a supervisor), RSS idle (kB)" husk_spare_rss "" none none ""
     row "5. supervisor PSS per pod (kB)" husk_supervisor_pss "conmon ×2 + catatonit per pod" podman_pod_pss max 200
     row "5. supervisor RSS per pod (kB)" husk_supervisor_rss "conmon ×2 + catatonit per pod" podman_pod_rss none ""
     row "5. supervisor PSS per pod (kB)" husk_supervisor_pss "containerd-shim per container" containerd_shim_pss none ""

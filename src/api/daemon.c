@@ -145,7 +145,8 @@ static int serve(const struct api_daemon_config *c, store *s, bool store_recreat
                                     .node_name = c->node_name,
                                     .cgroup_parent = c->cgroup_parent,
                                     .cni = c->pod_network ? &c->cni : NULL,
-                                    .store_recreated = store_recreated};
+                                    .store_recreated = store_recreated,
+                                    .sandbox_pool = c->sandbox_pool};
     struct api_kubelet *kubelet = NULL;
     if (c->run_node && api_kubelet_start(s, server, &kc, &kubelet, err) < 0) {
         api_server_stop(server);

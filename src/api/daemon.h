@@ -19,6 +19,7 @@ struct api_daemon_config {
     const char *cgroup_parent; /* pods' cgroups go under it */
     bool run_node;             /* false: serve the API only and run no pods (--no-node) */
     bool pod_network;          /* false: pods get their loopback only (--no-pod-network) */
+    int sandbox_pool;          /* spare sandboxes kept ready (--sandbox-pool) */
     struct node_cni_options cni;
     const char *node_name;
     const char *listen_host;

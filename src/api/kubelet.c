@@ -56,7 +56,7 @@ static char *host_address(void)
 }
 
 /* Writes status into the pod named like pod (for a static pod: its mirror), retrying on conflicts. */
-static void write_status(struct api_kubelet *k, const json_t *pod, const json_t *status)
+void api_kubelet_write_status(struct api_kubelet *k, const json_t *pod, const json_t *status)
 {
     struct store_key key = {"pods", objects_meta_namespace(pod), objects_meta_name(pod)};
     for (int attempt = 0; attempt < 5; attempt++) {
@@ -90,7 +90,7 @@ static void on_status(void *data, const json_t *pod, const json_t *status)
     pthread_mutex_lock(&k->lock);
     json_object_set_new(k->statuses, api_kubelet_uid(pod), json_deep_copy(status));
     pthread_mutex_unlock(&k->lock);
-    write_status(k, pod, status);
+    api_kubelet_queue_status(k, pod, status);
 }
 
 static json_t *new_event(struct api_kubelet *k, const json_t *pod, const char *type, const char *reason,
@@ -114,13 +114,12 @@ static json_t *new_event(struct api_kubelet *k, const json_t *pod, const char *t
                      scheduler ? "default-scheduler" : "kubelet", "reportingInstance", instance);
 }
 
-/* An event of the pod; a repeat of the same one counts up, as the kubelet's event recorder does. */
-static void on_event(void *data, const json_t *pod, const char *type, const char *reason,
-                     const char *field_path, const char *message)
+/* An event of the pod, which happened at now; a repeat of the same one counts up, as the kubelet's event
+ * recorder does. */
+void api_kubelet_write_event(struct api_kubelet *k, const json_t *pod, const char *type, const char *reason,
+                             const char *field_path, const char *message, const char *now)
 {
-    struct api_kubelet *k = data;
-    char now[32], name[512], key_text[2048];
-    api_timestamp(now, sizeof now, 0);
+    char name[512], key_text[2048];
     snprintf(key_text, sizeof key_text, "%s/%s/%s/%s", api_kubelet_uid(pod), reason,
              field_path ? field_path : "", message);
     pthread_mutex_lock(&k->lock);
@@ -170,11 +169,15 @@ void api_kubelet_forget(struct api_kubelet *k, const char *uid)
     pthread_mutex_unlock(&k->lock);
 }
 
-/* The pod is stopped and cleaned up: the API object goes (the kubelet's final delete, grace 0). */
-static void on_gone(void *data, const json_t *pod, const json_t *status)
+static void on_event(void *data, const json_t *pod, const char *type, const char *reason,
+                     const char *field_path, const char *message)
 {
-    struct api_kubelet *k = data;
-    (void)status;
+    api_kubelet_queue_event(data, pod, type, reason, field_path, message);
+}
+
+/* The pod is stopped and cleaned up: the API object goes (the kubelet's final delete, grace 0). */
+void api_kubelet_write_gone(struct api_kubelet *k, const json_t *pod)
+{
     api_kubelet_forget(k, api_kubelet_uid(pod));
     if (api_kubelet_is_static(pod))
         return;
@@ -186,6 +189,12 @@ static void on_gone(void *data, const json_t *pod, const json_t *status)
         store_delete(k->store, &key, store_object_rv(obj), NULL, &err) == 0)
         api_server_changed(k->server);
     json_decref(obj);
+}
+
+static void on_gone(void *data, const json_t *pod, const json_t *status)
+{
+    (void)status;
+    api_kubelet_queue_gone(data, pod);
 }
 
 static int on_lookup(void *data, const char *resource, const char *ns, const char *name, json_t **ret,
@@ -252,6 +261,7 @@ static int start_agent(struct api_kubelet *k, const struct api_kubelet_config *c
         .cgroup_parent = c->cgroup_parent,
         .images = k->images,
         .hooks = api_kubelet_hooks_template,
+        .sandbox_pool = c->sandbox_pool,
     };
     ac.hooks.data = k;
     if (c->limits != NULL)
@@ -289,7 +299,8 @@ int api_kubelet_start(store *s, api_server *server, const struct api_kubelet_con
     k->statuses = json_object();
     k->restore_pods = config->store_recreated;
     pthread_mutex_init(&k->lock, NULL);
-    if (k->node_name == NULL || k->host_ip == NULL || start_agent(k, config, err) < 0) {
+    if (k->node_name == NULL || k->host_ip == NULL || api_kubelet_writer_start(k, err) < 0 ||
+        start_agent(k, config, err) < 0) {
         api_kubelet_stop(k);
         return -1;
     }
@@ -311,6 +322,8 @@ void api_kubelet_stop(struct api_kubelet *k)
     node_static_pods_stop(k->statics);
     node_eviction_manager_stop(k->eviction);
     node_agent_free(k->agent);
+    /* Every worker is gone: what they queued is written before the store closes. */
+    api_kubelet_writer_stop(k);
     node_cni_free(k->cni);
     image_store_close(k->images);
     json_decref(k->synced);

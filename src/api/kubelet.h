@@ -18,6 +18,7 @@ struct api_kubelet_config {
     const char *cgroup_parent;          /* NULL: "husk" */
     const struct node_cni_options *cni; /* NULL: no pod network */
     bool store_recreated; /* the store was damaged and made afresh: the node's pods go back into it */
+    int sandbox_pool;     /* spare sandboxes kept ready; 0: none */
 };
 
 struct api_kubelet;

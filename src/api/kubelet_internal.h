@@ -35,6 +35,12 @@ struct api_kubelet {
     bool stop;
     bool restore_pods; /* the first reconcile puts the pods the node runs back into a recreated store */
     int64_t retry_at;  /* CLOCK_MONOTONIC seconds: when to hand pods the agent refused over again; 0: none */
+    /* kubelet_writer.c: the queue of the node's writes, oldest first, and its thread */
+    pthread_mutex_t write_lock;
+    pthread_cond_t write_cond;
+    struct api_kubelet_write *write_head, *write_tail;
+    pthread_t writer;
+    bool write_ready, write_stop;
 };
 
 const char *api_kubelet_annotation(const json_t *pod, const char *key);
@@ -42,8 +48,21 @@ const char *api_kubelet_uid(const json_t *pod);
 bool api_kubelet_is_static(const json_t *pod);
 void api_kubelet_forget(struct api_kubelet *k, const char *uid);
 
-/* kubelet.c: the hooks the node agent calls. */
+/* kubelet.c: the hooks the node agent calls, and the writes they queue. */
 extern const struct node_agent_hooks api_kubelet_hooks_template;
+void api_kubelet_write_status(struct api_kubelet *k, const json_t *pod, const json_t *status);
+void api_kubelet_write_event(struct api_kubelet *k, const json_t *pod, const char *type, const char *reason,
+                             const char *field_path, const char *message, const char *now);
+void api_kubelet_write_gone(struct api_kubelet *k, const json_t *pod);
+
+/* kubelet_writer.c: the queue of those writes and the thread that makes them, in order (see there). Stopping
+ * writes what is queued first. */
+int api_kubelet_writer_start(struct api_kubelet *k, husk_error *err);
+void api_kubelet_writer_stop(struct api_kubelet *k);
+void api_kubelet_queue_status(struct api_kubelet *k, const json_t *pod, const json_t *status);
+void api_kubelet_queue_event(struct api_kubelet *k, const json_t *pod, const char *type, const char *reason,
+                             const char *field_path, const char *message);
+void api_kubelet_queue_gone(struct api_kubelet *k, const json_t *pod);
 
 /* kubelet_schedule.c: whether the Node takes the unbound pod (else it is marked Unschedulable); the parked
  * pods are looked at again after a change. */

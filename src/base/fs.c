@@ -110,3 +110,14 @@ bool husk_program_path(const char *env_name, const char *program, char *out, siz
     snprintf(out, size, "/usr/local/bin/%s", program);
     return access(out, X_OK) == 0;
 }
+
+int husk_replace_file(const char *tmp, const char *path)
+{
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+        unlink(tmp);
+        return 0;
+    }
+    if (errno != ENOENT && errno != EINVAL)
+        return -1;
+    return rename(tmp, path);
+}

@@ -25,6 +25,14 @@ int husk_set_aside(const char *path, const char *suffix, char *ret_path, size_t 
  * stdio or malloc, so a child forked from a multi-threaded process may report with it before exec. */
 void husk_write_strings(int fd, const char *const *parts);
 
+/* Puts the complete file tmp in place of path, atomically (a reader sees the old file or the new one):
+ * swapped in with RENAME_EXCHANGE and the old one unlinked, else (path new, or a file system without the
+ * exchange) renamed. Why not rename over path: ext4 then writes tmp's data out at once (auto_da_alloc, a
+ * guard for files written without fsync across a power loss) and frees the old file's blocks with a
+ * synchronous discard here: 0.46 ms a replace instead of 0.17, several times per pod start. For the state
+ * husk keeps of running pods, which a power loss ends anyway. -1 with errno set on failure. */
+int husk_replace_file(const char *tmp, const char *path);
+
 /* Writes all of data, retrying short writes and EINTR; -1 with errno set on failure. */
 int husk_write_all(int fd, const void *data, size_t len);
 

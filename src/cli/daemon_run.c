@@ -38,17 +38,18 @@ enum {
     F_CNI_BIN_DIR,
     F_CNI_NETWORK,
     F_POD_CIDR,
+    F_SANDBOX_POOL,
     F_COUNT
 };
 
 int cli_daemon_run(int argc, char **argv)
 {
-    static const char *const flags[F_COUNT] = {"--data-dir",    "--manifest-dir",  "--node-name",
-                                               "--listen",      "--cgroup-parent", "--cni-conf-dir",
-                                               "--cni-bin-dir", "--cni-network",   "--pod-cidr"};
+    static const char *const flags[F_COUNT] = {
+        "--data-dir",     "--manifest-dir", "--node-name",   "--listen",   "--cgroup-parent",
+        "--cni-conf-dir", "--cni-bin-dir",  "--cni-network", "--pod-cidr", "--sandbox-pool"};
     const char *values[F_COUNT] = {
         "/var/lib/husk",  "/etc/husk/manifests",       NULL,   "127.0.0.1:6443", "husk",
-        "/etc/cni/net.d", "/usr/lib/cni:/opt/cni/bin", "husk", "10.85.0.0/16"};
+        "/etc/cni/net.d", "/usr/lib/cni:/opt/cni/bin", "husk", "10.85.0.0/16",   "1"};
     bool no_node = false, no_pod_network = false;
     struct node_limits limits;
     node_limits_default(&limits);
@@ -96,6 +97,12 @@ int cli_daemon_run(int argc, char **argv)
                                           .network = values[F_CNI_NETWORK],
                                           .subnet = values[F_POD_CIDR]}};
     c.limits = &limits;
+    char *end = NULL;
+    long pool = strtol(values[F_SANDBOX_POOL], &end, 10);
+    if (end == values[F_SANDBOX_POOL] || *end != '\0' || pool < 0 || pool > 8)
+        return cli_usage_error("daemon", "--sandbox-pool: '%s' is not a number from 0 to 8",
+                               values[F_SANDBOX_POOL]);
+    c.sandbox_pool = (int)pool;
     husk_error err = {0};
     if (api_parse_listen(values[F_LISTEN], host, sizeof host, &c.listen_port, &err) < 0)
         return cli_usage_error("daemon", "%s", err.message);

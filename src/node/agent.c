@@ -9,6 +9,7 @@
 #include "node/recover.h"
 #include "node/worker.h"
 #include "objects/pod.h"
+#include "runtime/runtime.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -25,13 +26,19 @@ struct node_agent {
     pthread_mutex_t lock;
     struct node_pod_worker **workers;
     size_t count, capacity;
-    char **done; /* uids of workers that finished, to be joined */
+    struct runtime_sandbox_pool *pool; /* spare sandboxes; NULL: none */
+    char **done;                       /* uids of workers that finished, to be joined */
     size_t done_count, done_capacity;
 };
 
 const struct node_agent_config *node_agent_config(const struct node_agent *agent)
 {
     return &agent->config;
+}
+
+struct runtime_sandbox_pool *node_agent_sandbox_pool(const struct node_agent *agent)
+{
+    return agent->pool;
 }
 
 void node_agent_pod_done(struct node_agent *agent, const char *uid)
@@ -291,6 +298,12 @@ int node_agent_new(const struct node_agent_config *config, struct node_agent **r
         if (i == 1 || i == 2)
             husk_mark_top_dir(path);
     }
+    /* Before the pods resume: their workers may make sandboxes at once. Without spares pods still start. */
+    snprintf(path, sizeof path, "%s/sandbox-pool", agent->data_dir);
+    husk_error pool_err = {0};
+    if (runtime_sandbox_pool_new(path, agent->cgroup_parent, config->sandbox_pool, &agent->pool, &pool_err) <
+        0)
+        log_warn("no spare sandboxes: %s", pool_err.message);
     pthread_mutex_lock(&agent->lock);
     resume(agent);
     pthread_mutex_unlock(&agent->lock);
@@ -319,6 +332,7 @@ void node_agent_free(struct node_agent *agent)
         node_worker_join_and_free(w);
     }
     reap(agent);
+    runtime_sandbox_pool_free(agent->pool);
     free(agent->workers);
     free(agent->done);
     free(agent->data_dir);

@@ -44,7 +44,12 @@ struct node_agent_config {
     struct node_backoff backoff; /* periods; zeros are Kubernetes' defaults */
     struct node_cni *cni;        /* the pod network (not owned); NULL: pods have their loopback only */
     struct node_limits limits;   /* log rotation, pod PID limit, eviction; zeros: no rotation, 4096 PIDs */
+    int sandbox_pool;            /* spare sandboxes kept ready (runtime_sandbox_pool_new); 0: none */
 };
+
+/* The agent's spare sandboxes (DATA_DIR/sandbox-pool), for the pod workers; NULL when there are none. */
+struct runtime_sandbox_pool;
+struct runtime_sandbox_pool *node_agent_sandbox_pool(const struct node_agent *agent);
 
 /* Starts the agent and resumes every pod found under DATA_DIR/pods (their containers keep running). */
 int node_agent_new(const struct node_agent_config *config, struct node_agent **ret, husk_error *err);

@@ -5,6 +5,7 @@
 
 #include "base/cleanup.h"
 #include "base/clock.h"
+#include "base/fs.h"
 #include "base/log.h"
 #include "base/stack.h"
 #include "node/recover.h"
@@ -153,7 +154,7 @@ int node_worker_save(struct node_pod_worker *w, husk_error *err)
     /* Written whole to a temporary file and renamed, so a crash leaves the old record or the new one. */
     int r = json_dump_file(record, tmp, JSON_COMPACT);
     json_decref(record);
-    if (r < 0 || rename(tmp, path) < 0)
+    if (r < 0 || husk_replace_file(tmp, path) < 0)
         return husk_error_set_errno(err, errno ? errno : EIO, "saving %s", path);
     return 0;
 }

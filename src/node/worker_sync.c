@@ -313,6 +313,7 @@ static bool ensure_sandbox(struct node_pod_worker *w)
     mkdir(w->log_dir, 0755);
     int r = node_sandbox_config(w->pod, w->pod_dir, w->log_dir, resolv, NULL, &arena, &config, &err);
     config.cgroup_parent = node_agent_config(w->agent)->cgroup_parent;
+    config.pool = node_agent_sandbox_pool(w->agent);
     node_limits_apply_to_sandbox(&node_agent_config(w->agent)->limits, &config);
     if (r == 0)
         r = runtime_sandbox_create(&config, &w->sandbox, &err);

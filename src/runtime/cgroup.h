@@ -25,6 +25,9 @@ struct runtime_cgroup_manager {
     int (*populated)(const char *path, bool *ret_populated, husk_error *err);
     /* Kills every process in the cgroup and its descendants, then removes them all; missing is fine. */
     int (*destroy)(const char *path, husk_error *err);
+    /* Renames a cgroup within its parent, with its processes (a spare sandbox becomes a pod's: see
+     * sandbox_pool.c); all or nothing. NULL where the kernel cannot (cgroup2 has no rename). */
+    int (*rename)(const char *from, const char *to, husk_error *err);
 };
 
 extern const struct runtime_cgroup_manager runtime_cgroup_v1;

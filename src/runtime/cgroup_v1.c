@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,20 +21,31 @@ static const char *const v1_controllers[] = {"memory", "cpu",     "cpuacct", "pi
                                              "cpuset", "freezer", "blkio"};
 #define V1_CONTROLLER_COUNT (sizeof v1_controllers / sizeof v1_controllers[0])
 
-/* Fills dirs[i] with the hierarchy root of controller i, or "" when it is absent or a duplicate. */
-static void v1_hierarchies(char dirs[V1_CONTROLLER_COUNT][PATH_MAX])
+static char hierarchies[V1_CONTROLLER_COUNT][PATH_MAX];
+static pthread_once_t hierarchies_once = PTHREAD_ONCE_INIT;
+
+static void find_hierarchies(void)
 {
     for (size_t i = 0; i < V1_CONTROLLER_COUNT; i++) {
         char path[PATH_MAX];
         snprintf(path, sizeof path, V1_ROOT "/%s", v1_controllers[i]);
-        if (realpath(path, dirs[i]) == NULL) {
-            dirs[i][0] = '\0';
+        if (realpath(path, hierarchies[i]) == NULL) {
+            hierarchies[i][0] = '\0';
             continue;
         }
         for (size_t j = 0; j < i; j++)
-            if (strcmp(dirs[i], dirs[j]) == 0)
-                dirs[i][0] = '\0';
+            if (strcmp(hierarchies[i], hierarchies[j]) == 0)
+                hierarchies[i][0] = '\0';
     }
+}
+
+/* Fills dirs[i] with the hierarchy root of controller i, or "" when it is absent or a duplicate. Found once
+ * per process (28 readlinks each time, for every cgroup a pod start touches), always first in the parent of
+ * a forked child, which then finds it done and takes no lock. */
+static void v1_hierarchies(char dirs[V1_CONTROLLER_COUNT][PATH_MAX])
+{
+    pthread_once(&hierarchies_once, find_hierarchies);
+    memcpy(dirs, hierarchies, sizeof hierarchies);
 }
 
 static void v1_dir(char *out, size_t size, const char *controller, const char *path)
@@ -204,6 +216,32 @@ static int v1_destroy(const char *path, husk_error *err)
     return 0;
 }
 
+static int v1_rename(const char *from, const char *to, husk_error *err)
+{
+    char dirs[V1_CONTROLLER_COUNT][PATH_MAX];
+    v1_hierarchies(dirs);
+    for (size_t i = 0; i < V1_CONTROLLER_COUNT; i++) {
+        if (dirs[i][0] == '\0')
+            continue;
+        char old_dir[PATH_MAX], new_dir[PATH_MAX];
+        v1_dir(old_dir, sizeof old_dir, v1_controllers[i], from);
+        v1_dir(new_dir, sizeof new_dir, v1_controllers[i], to);
+        if (rename(old_dir, new_dir) == 0)
+            continue;
+        husk_error_set_errno(err, errno, "renaming cgroup %s to %s", old_dir, new_dir);
+        /* Put back those already renamed, so the cgroup is whole under one name. */
+        while (i-- > 0) {
+            if (dirs[i][0] == '\0')
+                continue;
+            v1_dir(old_dir, sizeof old_dir, v1_controllers[i], from);
+            v1_dir(new_dir, sizeof new_dir, v1_controllers[i], to);
+            rename(new_dir, old_dir);
+        }
+        return -1;
+    }
+    return 0;
+}
+
 const struct runtime_cgroup_manager runtime_cgroup_v1 = {
     .name = "v1",
     .create = v1_create,
@@ -212,4 +250,5 @@ const struct runtime_cgroup_manager runtime_cgroup_v1 = {
     .oom_kill_count = v1_oom_kill_count,
     .populated = v1_populated,
     .destroy = v1_destroy,
+    .rename = v1_rename,
 };

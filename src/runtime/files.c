@@ -31,7 +31,7 @@ int runtime_write_file_atomic(const char *path, const char *contents, husk_error
         return husk_error_set_errno(err, errno, "opening %s", tmp);
     if (husk_write_all(fd, contents, strlen(contents)) < 0)
         return husk_error_set_errno(err, errno, "writing %s", tmp);
-    if (rename(tmp, path) < 0)
+    if (husk_replace_file(tmp, path) < 0)
         return husk_error_set_errno(err, errno, "renaming %s to %s", tmp, path);
     return 0;
 }

@@ -24,6 +24,8 @@ struct runtime_resources {
     int64_t pids_limit;
 };
 
+struct runtime_sandbox_pool;
+
 struct runtime_sandbox_config {
     const char *pod_uid;
     const char *pod_name;
@@ -36,9 +38,10 @@ struct runtime_sandbox_config {
     const char *etc_resolv_conf;
     const char *cgroup_parent; /* under the cgroup root; NULL: "husk" */
     struct runtime_resources resources;
-    const char *log_dir;   /* containers log to LOG_DIR/NAME.log unless they say otherwise */
-    const char *state_dir; /* created; holds the socket, state files and container dirs */
-    int start_timeout_ms;  /* for the supervisor to answer that it listens; 0: 30 s */
+    const char *log_dir;               /* containers log to LOG_DIR/NAME.log unless they say otherwise */
+    const char *state_dir;             /* created; holds the socket, state files and container dirs */
+    int start_timeout_ms;              /* for the supervisor to answer that it listens; 0: 30 s */
+    struct runtime_sandbox_pool *pool; /* spare sandboxes to take one from; NULL: none */
 };
 
 enum runtime_seccomp { RUNTIME_SECCOMP_RUNTIME_DEFAULT, RUNTIME_SECCOMP_UNCONFINED };
@@ -111,6 +114,18 @@ struct runtime_sandbox {
 /* Creates the state dir, the pod cgroup and the supervisor; returns once the supervisor listens. */
 int runtime_sandbox_create(const struct runtime_sandbox_config *config, struct runtime_sandbox **ret_sandbox,
                            husk_error *err);
+
+/* Spare sandboxes, made ahead by a thread of the pool's own, so that a pod's sandbox is a supervisor that
+ * runs already: its state dir, cgroup and command line are renamed to the pod's and it takes the pod's
+ * hostname (runtime_sandbox_create takes one when the config names the pool and the pod shares none of
+ * the host's namespaces). A pool keeps `size` spares (0: none; also where cgroups cannot be renamed,
+ * cgroup2) under DIR (same file system as the pods' state dirs) and cgroups PARENT/spare-*; it removes
+ * those a previous pool left there when it starts, and its own when freed. */
+int runtime_sandbox_pool_new(const char *dir, const char *cgroup_parent, int size,
+                             struct runtime_sandbox_pool **ret_pool, husk_error *err);
+void runtime_sandbox_pool_free(struct runtime_sandbox_pool *pool);
+/* How many spares are ready now. */
+int runtime_sandbox_pool_ready(struct runtime_sandbox_pool *pool);
 
 /* Reattaches to the sandbox whose state dir is given (its supervisor need not be alive). */
 int runtime_sandbox_open(const char *state_dir, struct runtime_sandbox **ret_sandbox, husk_error *err);

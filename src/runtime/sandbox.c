@@ -14,10 +14,12 @@
 #include "runtime/config.h"
 #include "runtime/files.h"
 #include "runtime/netns.h"
+#include "runtime/sandbox_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,7 +28,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int write_etc_files(const struct runtime_sandbox_config *c, husk_error *err)
+int runtime_sandbox_write_etc_files(const struct runtime_sandbox_config *c, const char *state_dir,
+                                    husk_error *err)
 {
     const char *const names[] = {"hosts", "hostname", "resolv.conf"};
     const char *const contents[] = {c->etc_hosts, c->etc_hostname, c->etc_resolv_conf};
@@ -34,69 +37,53 @@ static int write_etc_files(const struct runtime_sandbox_config *c, husk_error *e
         if (contents[i] == NULL)
             continue;
         char path[4096];
-        snprintf(path, sizeof path, "%s/etc/%s", c->state_dir, names[i]);
+        snprintf(path, sizeof path, "%s/etc/%s", state_dir, names[i]);
         if (runtime_write_file(path, contents[i], err) < 0)
             return -1;
     }
     return 0;
 }
 
-/* "error WHAT[: WHY]\n" to the ready pipe, from a child forked from the (multi-threaded) caller: no stdio
- * or malloc, which another thread may have held locked at the fork (a sanitizer build's allocator is not
- * reset in the child, which then hung there for good, and with it the pod's start). */
-static void report(int fd, const char *what, const char *why)
-{
-    husk_write_strings(fd,
-                       (const char *const[]){"error ", what, why ? ": " : "", why ? why : "", "\n", NULL});
-}
+/* A spare's fourth argument: room for its command line to name the pod's state dir (DATA/pods/UID/sandbox)
+ * in place of its own (DATA/sandbox-pool/spare-PID-N), which is shorter. */
+static const char padding[] = "                                                                "
+                              "                                                                ";
 
-__attribute__((noreturn)) static void intermediate_child(const struct runtime_sandbox_config *c,
-                                                         const char *binary, const char *cgroup_path,
-                                                         int ready_fd)
+/* posix_spawn (a vfork: no copy of the daemon's memory, whose other threads would then fault on every page
+ * they write until the exec) of the supervisor, in a session of its own, with / as its working directory (no
+ * hold on the caller's), stdin /dev/null, stdout and stderr its log, the ready pipe as fd 3 and no other fd,
+ * no signal blocked or ignored. It then detaches itself (runtime_supervisor_detach). Returns an errno. (Not
+ * SCHED_IDLE for a spare: it holds kernel locks a starting pod needs, the cgroup hierarchy's among them,
+ * and then waits for an idle CPU with them.) */
+static int spawn_supervisor(const struct runtime_sandbox_config *c, const char *binary, bool spare,
+                            int ready_fd, pid_t *ret_pid)
 {
-    setsid();
-    /* Hold no reference on the caller's working directory (or its mount) for the pod's lifetime. */
-    if (chdir("/") < 0)
-        _exit(1);
-    /* The supervisor lives in a leaf of the pod cgroup (cgroup v2 allows no process beside child cgroups),
-     * so that removing the pod's cgroup kills it too if it no longer answers. */
-    const struct runtime_cgroup_manager *cgroups;
-    husk_error err = {0};
-    char leaf[1200];
-    snprintf(leaf, sizeof leaf, "%s/supervisor", cgroup_path);
-    if (runtime_cgroup_manager_get(&cgroups, &err) < 0 || cgroups->enter(leaf, 0, &err) < 0) {
-        report(ready_fd, err.message, NULL);
-        _exit(1);
-    }
-    int flags = CLONE_NEWNS | (c->host_network ? 0 : CLONE_NEWNET | CLONE_NEWUTS) |
-                (c->host_ipc ? 0 : CLONE_NEWIPC) | (c->host_pid ? 0 : CLONE_NEWPID);
-    if (unshare(flags) < 0) {
-        report(ready_fd, "creating the pod's namespaces", strerrordesc_np(errno));
-        _exit(1);
-    }
-    pid_t pid = fork();
-    if (pid != 0)
-        _exit(pid < 0 ? 1 : 0);
     char log[4096];
     snprintf(log, sizeof log, "%s/supervisor.log", c->state_dir);
-    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    int log_fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    if (null < 0 || log_fd < 0 || dup2(null, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0 ||
-        dup2(ready_fd, 3) < 0 || close_range(4, ~0U, 0) < 0) {
-        report(ready_fd, "setting up the supervisor's stdio", strerrordesc_np(errno));
-        _exit(1);
-    }
-    sigset_t none;
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attr);
+    sigset_t none, all;
     sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    char *argv[] = {(char *)binary, (char *)c->state_dir, (char *)"3", NULL};
-    execv(binary, argv);
-    husk_write_strings(
-        3, (const char *const[]){"error running ", binary, ": ", strerrordesc_np(errno), "\n", NULL});
-    _exit(127);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawn_file_actions_adddup2(&actions, ready_fd, 3);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDWR, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_APPEND | O_CREAT, 0640);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    posix_spawn_file_actions_addclosefrom_np(&actions, 4);
+    posix_spawn_file_actions_addchdir_np(&actions, "/");
+    char *argv[] = {(char *)binary, (char *)c->state_dir, (char *)"3", spare ? (char *)padding : NULL, NULL};
+    int e = posix_spawn(ret_pid, binary, &actions, &attr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    return e;
 }
 
-static int start_supervisor(const struct runtime_sandbox_config *c, const char *cgroup_path, pid_t *ret_pid,
+static int start_supervisor(const struct runtime_sandbox_config *c, bool spare, pid_t *ret_pid,
                             husk_error *err)
 {
     char binary[4096];
@@ -105,17 +92,16 @@ static int start_supervisor(const struct runtime_sandbox_config *c, const char *
     int ready[2];
     if (pipe2(ready, O_CLOEXEC) < 0)
         return husk_error_set_errno(err, errno, "pipe");
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(ready[0]);
-        intermediate_child(c, binary, cgroup_path, ready[1]);
-    }
+    pid_t pid = -1;
+    int spawned = spawn_supervisor(c, binary, spare, ready[1], &pid);
     close(ready[1]);
     cleanup_close int ready_fd = ready[0];
-    if (pid < 0)
-        return husk_error_set_errno(err, errno, "fork");
-    /* The answer (or the first child's error) comes through the pipe, which ends when both children have
-     * let go of it; a child that hangs is given up on (its cgroup, removed by the caller, takes it). */
+    if (spawned != 0)
+        return husk_error_set(err, spawned, "starting the supervisor of pod %s: running %s: %s", c->pod_name,
+                              binary, strerror(spawned));
+    /* The answer (or the detaching process's error) comes through the pipe, which ends when both processes
+     * have let go of it; one that hangs is killed (the supervisor, if it got that far, is in the pod's
+     * cgroup, which the caller removes). */
     int timeout_ms = c->start_timeout_ms > 0 ? c->start_timeout_ms : 30000;
     int64_t deadline = husk_now_ms() + timeout_ms;
     char reply[HUSK_ERROR_MESSAGE_MAX];
@@ -161,7 +147,7 @@ static int prepare(const struct runtime_sandbox_config *c, const char *cgroup_pa
     if (husk_mkdir_p(path, 0700, err) < 0)
         return -1;
     snprintf(path, sizeof path, "%s/etc", c->state_dir);
-    if (husk_mkdir_p(path, 0755, err) < 0 || write_etc_files(c, err) < 0)
+    if (husk_mkdir_p(path, 0755, err) < 0 || runtime_sandbox_write_etc_files(c, c->state_dir, err) < 0)
         return -1;
     if (c->log_dir != NULL && husk_mkdir_p(c->log_dir, 0755, err) < 0)
         return -1;
@@ -193,24 +179,39 @@ static struct runtime_sandbox *sandbox_new(const char *state_dir)
     return s;
 }
 
+int runtime_sandbox_pod_cgroup(const struct runtime_sandbox_config *c, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "%s/pod-%s", c->cgroup_parent ? c->cgroup_parent : "husk", c->pod_uid);
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
 int runtime_sandbox_create(const struct runtime_sandbox_config *c, struct runtime_sandbox **ret_sandbox,
                            husk_error *err)
 {
     if (c->pod_uid == NULL || c->pod_name == NULL || c->state_dir == NULL || strchr(c->pod_uid, '/') != NULL)
         return husk_error_set(err, EINVAL, "a sandbox needs a pod uid, a pod name and a state dir");
+    if (access(c->state_dir, F_OK) == 0)
+        return husk_error_set(err, EEXIST, "the state dir %s of pod %s exists already", c->state_dir,
+                              c->pod_name);
+    char cgroup_path[1024];
+    if (runtime_sandbox_pod_cgroup(c, cgroup_path, sizeof cgroup_path) < 0)
+        return husk_error_set(err, ENAMETOOLONG, "the cgroup path of pod %s is too long", c->pod_name);
+    if ((c->pool == NULL || runtime_sandbox_pool_adopt(c->pool, c, ret_sandbox) < 0) &&
+        runtime_sandbox_start(c, cgroup_path, false, ret_sandbox, err) < 0)
+        return -1;
+    husk_crash_point("sandbox-create");
+    return 0;
+}
+
+int runtime_sandbox_start(const struct runtime_sandbox_config *c, const char *cgroup_path, bool spare,
+                          struct runtime_sandbox **ret_sandbox, husk_error *err)
+{
     struct runtime_sandbox *s = sandbox_new(c->state_dir);
-    if (s == NULL || asprintf(&s->cgroup_path, "%s/pod-%s", c->cgroup_parent ? c->cgroup_parent : "husk",
-                              c->pod_uid) < 0) {
+    if (s == NULL || (s->cgroup_path = strdup(cgroup_path)) == NULL) {
         runtime_sandbox_free(s);
         return husk_error_set(err, ENOMEM, "out of memory");
     }
-    if (access(c->state_dir, F_OK) == 0) {
-        runtime_sandbox_free(s);
-        return husk_error_set(err, EEXIST, "the state dir %s of pod %s exists already", c->state_dir,
-                              c->pod_name);
-    }
-    if (prepare(c, s->cgroup_path, err) < 0 ||
-        start_supervisor(c, s->cgroup_path, &s->supervisor_pid, err) < 0 ||
+    if (prepare(c, s->cgroup_path, err) < 0 || start_supervisor(c, spare, &s->supervisor_pid, err) < 0 ||
         pin_network(c, s->supervisor_pid, err) < 0) {
         husk_error saved = *err;
         runtime_sandbox_remove(s, NULL);
@@ -218,7 +219,6 @@ int runtime_sandbox_create(const struct runtime_sandbox_config *c, struct runtim
         *err = saved;
         return husk_error_wrap(err, "creating the sandbox of pod %s", c->pod_name);
     }
-    husk_crash_point("sandbox-create");
     s->supervisor_pidfd = (int)syscall(SYS_pidfd_open, s->supervisor_pid, 0);
     *ret_sandbox = s;
     return 0;

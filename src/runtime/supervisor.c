@@ -39,6 +39,8 @@ struct sup_container {
 
 struct supervisor {
     const char *state_dir;
+    char *adopted_dir; /* state_dir once a pod took this spare sandbox */
+    int dir_fd;        /* O_PATH on the state dir, which a spare's adoption renames */
     struct runtime_sandbox_info info;
     const struct runtime_cgroup_manager *cgroups;
     int epoll_fd, signal_fd, listen_fd;
@@ -360,6 +362,36 @@ static int handle_reopen(struct supervisor *s, const char *name, char *reply, si
     return snprintf(reply, size, "ok");
 }
 
+/* A spare sandbox (sandbox_pool.c) given to a pod: its state dir was renamed to the pod's, its sandbox.json
+ * rewritten and its cgroup renamed. It finds the dir's new name through the fd it holds on it, takes the
+ * pod's hostname, and shows the new dir in its command line, where ps and pgrep find a pod's supervisor. */
+static int handle_adopt(struct supervisor *s, char *reply, size_t size)
+{
+    if (s->containers != NULL)
+        return snprintf(reply, size, "error this sandbox has containers: it is not a spare");
+    char link[64], dir[4096], path[4200];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", s->dir_fd);
+    ssize_t n = s->dir_fd >= 0 ? readlink(link, dir, sizeof dir - 1) : -1;
+    if (n <= 0)
+        return snprintf(reply, size, "error finding the state dir's name: %s", strerror(errno));
+    dir[n] = '\0';
+    snprintf(path, sizeof path, "%s/sandbox.json", dir);
+    struct runtime_sandbox_info info;
+    husk_error err = {0};
+    if (runtime_sandbox_info_load(path, &info, &err) < 0)
+        return snprintf(reply, size, "error %s", err.message);
+    if (!info.host_network && sethostname(info.hostname, strlen(info.hostname)) < 0)
+        return snprintf(reply, size, "error setting the hostname %s: %s", info.hostname, strerror(errno));
+    char *copy = strdup(dir);
+    if (copy == NULL)
+        return snprintf(reply, size, "error out of memory");
+    free(s->adopted_dir);
+    s->state_dir = s->adopted_dir = copy;
+    s->info = info;
+    runtime_supervisor_title_set(s->state_dir);
+    return snprintf(reply, size, "ok %d", (int)s->host_pid);
+}
+
 static void kill_all(struct supervisor *s)
 {
     for (struct sup_container *c = s->containers; c != NULL; c = c->next) {
@@ -393,6 +425,8 @@ static void dispatch(struct supervisor *s, char *line, char *reply, size_t size)
         handle_remove(s, name, reply, size);
     else if (n == 2 && strcmp(verb, "reopen") == 0)
         handle_reopen(s, name, reply, size);
+    else if (n == 1 && strcmp(verb, "adopt") == 0)
+        handle_adopt(s, reply, size);
     else
         snprintf(reply, size, "error unknown request");
 }
@@ -456,14 +490,18 @@ static void run_loop(struct supervisor *s)
 
 int runtime_supervisor_main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: husk-supervisor STATE_DIR READY_FD\n");
+    /* A spare's fourth argument is room to write its pod's state dir over its own (handle_adopt). */
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: husk-supervisor STATE_DIR READY_FD [PADDING]\n");
         return 2;
     }
+    runtime_supervisor_title_init(argc, argv);
     struct supervisor s = {.state_dir = argv[1], .epoll_fd = -1, .signal_fd = -1, .listen_fd = -1};
+    s.dir_fd = open(s.state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     int ready_fd = (int)strtol(argv[2], NULL, 10);
     husk_error err = {0};
-    if (runtime_supervisor_setup(s.state_dir, &s.info, &s.cgroups, &s.host_pid, &err) < 0 ||
+    if (runtime_supervisor_detach(s.state_dir, &err) < 0 ||
+        runtime_supervisor_setup(s.state_dir, &s.info, &s.cgroups, &s.host_pid, &err) < 0 ||
         runtime_supervisor_listen(s.state_dir, &s.listen_fd, &s.signal_fd, &s.epoll_fd, &err) < 0) {
         dprintf(ready_fd, "error %s\n", err.message);
         return 1;
@@ -477,5 +515,6 @@ int runtime_supervisor_main(int argc, char **argv)
         free_container(c);
     }
     log_info("pod supervisor for %s exiting", s.state_dir);
+    free(s.adopted_dir);
     return 0;
 }

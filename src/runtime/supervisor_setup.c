@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,6 +53,32 @@ static int mount_shm(const char *state_dir, husk_error *err)
         return husk_error_set_errno(err, errno, "creating %s", shm);
     if (mount("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k") < 0)
         return husk_error_set_errno(err, errno, "mounting the pod's /dev/shm");
+    return 0;
+}
+
+int runtime_supervisor_detach(const char *state_dir, husk_error *err)
+{
+    char path[4096];
+    struct runtime_sandbox_info info;
+    const struct runtime_cgroup_manager *cgroups;
+    snprintf(path, sizeof path, "%s/sandbox.json", state_dir);
+    if (runtime_sandbox_info_load(path, &info, err) < 0 || runtime_cgroup_manager_get(&cgroups, err) < 0)
+        return -1;
+    /* A leaf of the pod cgroup (cgroup v2 allows no process beside child cgroups), so that removing the
+     * pod's cgroup kills the supervisor too if it no longer answers; entered while this process has one
+     * thread, so v1 moves it without the global lock (see cgroup_v1.c). */
+    snprintf(path, sizeof path, "%s/supervisor", info.cgroup_path);
+    if (cgroups->enter(path, 0, err) < 0)
+        return -1;
+    int flags = CLONE_NEWNS | (info.host_network ? 0 : CLONE_NEWNET | CLONE_NEWUTS) |
+                (info.host_ipc ? 0 : CLONE_NEWIPC) | (info.host_pid ? 0 : CLONE_NEWPID);
+    if (unshare(flags) < 0)
+        return husk_error_set_errno(err, errno, "creating the pod's namespaces");
+    pid_t pid = fork();
+    if (pid < 0)
+        return husk_error_set_errno(err, errno, "fork");
+    if (pid > 0)
+        _exit(0);
     return 0;
 }
 
@@ -141,4 +168,24 @@ void runtime_supervisor_trim_stack(void)
     top -= (uintptr_t)top & (page - 1);
     if (top > (char *)stack_low)
         madvise(stack_low, (size_t)(top - (char *)stack_low), MADV_DONTNEED);
+}
+
+static char *title_start, *title_end; /* the argv strings, contiguous in memory */
+
+void runtime_supervisor_title_init(int argc, char **argv)
+{
+    title_start = argv[0];
+    title_end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+}
+
+void runtime_supervisor_title_set(const char *state_dir)
+{
+    if (title_start == NULL)
+        return;
+    size_t room = (size_t)(title_end - title_start), program = strlen(title_start) + 1;
+    if (program >= room)
+        return;
+    /* "PROGRAM\0STATE_DIR\0\0...": /proc/PID/cmdline reads the area as the argument strings. */
+    memset(title_start + program, 0, room - program);
+    snprintf(title_start + program, room - program, "%s", state_dir);
 }

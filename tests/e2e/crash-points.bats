@@ -279,4 +279,7 @@ pull_child_running() { pgrep -f "image pull .*--data-dir $DATA " >/dev/null; }
 @test "crash: after all that, nothing of the node is left" {
     wait_for 30 bash -c "[ -z \"\$(ls -A '$DATA/pods')\" ]"
     [ "$(node_footprint)" = "mounts=0 cgroups=0 netns=0 supervisors=0" ] || { node_footprint; false; }
+    # At most the one spare sandbox the daemon keeps, whole; none of those killed daemons left.
+    wait_for 10 spares_whole
+    node_stopped_clean
 }

@@ -123,18 +123,51 @@ YAML
 
 make_pod() { pod_manifest "$@" | hk apply -f - >/dev/null; }
 
-# The supervisors of this node's pods, found by the state dir they were given.
-supervisors() { pgrep -f "husk-supervisor $DATA/" | sort -n | tr '\n' ' '; }
+# The supervisors of this node's pods, found by the state dir their command line names (a spare sandbox's
+# names DATA/sandbox-pool until a pod takes it).
+supervisors() { pgrep -f "husk-supervisor $DATA/pods/" | sort -n | tr '\n' ' '; }
 
-# node_footprint: "mounts=N cgroups=N netns=N supervisors=N" for this node's data dir and cgroup parent.
+# node_footprint: "mounts=N cgroups=N netns=N supervisors=N" for this node's data dir and cgroup parent,
+# leaving out the spare sandbox a running daemon keeps (DATA/sandbox-pool, PARENT/spare-*: spare_footprint).
 node_footprint() {
     local mounts cgroups netns sups
-    mounts=$(grep -c "$DATA/" /proc/self/mountinfo || true)
-    cgroups=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 4 -type d -path "*/$CGROUP_PARENT/*" 2>/dev/null | wc -l)
+    mounts=$(grep -v "$DATA/sandbox-pool/" /proc/self/mountinfo | grep -c "$DATA/" || true)
+    cgroups=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 4 -type d -path "*/$CGROUP_PARENT/*" \
+        -not -path "*/$CGROUP_PARENT/spare-*" 2>/dev/null | wc -l)
     netns=$(ip netns list 2>/dev/null | grep -c "$CGROUP_PARENT" || true)
-    netns=$((netns + $(grep -c "nsfs.*$DATA/" /proc/self/mountinfo || true)))
-    sups=$(pgrep -fc "husk-supervisor $DATA/" || true)
+    netns=$((netns + $(grep -v "$DATA/sandbox-pool/" /proc/self/mountinfo | grep -c "nsfs.*$DATA/" || true)))
+    sups=$(pgrep -fc "husk-supervisor $DATA/pods/" || true)
     echo "mounts=$mounts cgroups=$cgroups netns=$netns supervisors=$sups"
+}
+
+# spare_footprint: "spares=N dirs=N mounts=N cgroups=N", the spare sandboxes' processes, state dirs, netns
+# pins and cgroup dirs (a spare has one of each, and a supervisor leaf cgroup, in each v1 hierarchy).
+spare_footprint() {
+    local sups dirs mounts cgroups
+    sups=$(pgrep -fc "husk-supervisor $DATA/sandbox-pool/" || true)
+    dirs=$(find "$DATA/sandbox-pool" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+    mounts=$(grep -c "$DATA/sandbox-pool/" /proc/self/mountinfo || true)
+    cgroups=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d -path "*/$CGROUP_PARENT/spare-*" 2>/dev/null |
+        wc -l)
+    echo "spares=$sups dirs=$dirs mounts=$mounts cgroups=$cgroups"
+}
+
+# spares_whole: at most one spare sandbox, with exactly its dir and netns pin (and no spare cgroup without it).
+spares_whole() {
+    local n d m c
+    read -r n d m c < <(spare_footprint | sed 's/[a-z]*=//g')
+    [ "$n" -le 1 ] && [ "$d" = "$n" ] && [ "$m" = "$n" ] && { [ "$n" = 1 ] || [ "$c" = 0 ]; } ||
+        { spare_footprint >&2; return 1; }
+}
+
+# spare_ready: one spare sandbox, whole.
+spare_ready() { spares_whole 2>/dev/null && [ "$(pgrep -fc "husk-supervisor $DATA/sandbox-pool/")" = 1 ]; }
+
+# node_stopped_clean: stops the daemon, which removes its spare sandbox; nothing of the node is left then.
+node_stopped_clean() {
+    node_stop
+    [ "$(spare_footprint)" = "spares=0 dirs=0 mounts=0 cgroups=0" ] || { spare_footprint; return 1; }
+    [ "$(node_footprint)" = "mounts=0 cgroups=0 netns=0 supervisors=0" ] || { node_footprint; return 1; }
 }
 
 # The pods the API lists (namespace/name) and those whose supervisor runs, sorted, one per line.
@@ -178,7 +211,7 @@ node_consistent() {
         sed 's|.*/pod-||' | sort -u | tr '\n' ' ')
     mnt=$(grep -o "$DATA/pods/[^/ ]*" /proc/self/mountinfo | sed "s|$DATA/pods/||" | sort -u | tr '\n' ' ')
     dirs=$(ls "$DATA/pods" 2>/dev/null | sort | tr '\n' ' ')
-    n=$(pgrep -fc "husk-supervisor $DATA/" || true)
+    n=$(pgrep -fc "husk-supervisor $DATA/pods/" || true)
     local ok=true uid
     [ "$api" = "$sup" ] && [ "$api" = "$cg" ] && [ "$n" = "$(wc -w <<<"$api")" ] || ok=false
     for uid in $mnt $dirs; do [[ " $api" == *" $uid "* ]] || ok=false; done

@@ -1,0 +1,198 @@
+/* Spare sandboxes (runtime_sandbox_pool_*): a pod takes a spare that runs already, which becomes wholly
+ * its own (state dir, cgroup, hostname, command line); pods that share a host namespace do not; a dead
+ * spare is replaced by a fresh sandbox; a pool removes what an earlier one left, and its own when freed. */
+#include "runtime_fixture.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+/* The PID of the one spare under pool_dir, once it is ready (0 if none came within 10 s). */
+static pid_t spare_pid(struct runtime_sandbox_pool *pool, const char *pool_dir)
+{
+    for (int i = 0; i < 1000 && pool != NULL && runtime_sandbox_pool_ready(pool) < 1; i++)
+        usleep(10000);
+    DIR *d = opendir(pool_dir);
+    pid_t pid = 0;
+    for (struct dirent *de; d != NULL && (de = readdir(d)) != NULL;) {
+        if (strncmp(de->d_name, "spare-", 6) != 0)
+            continue;
+        char path[600];
+        snprintf(path, sizeof path, "%s/%s/supervisor.pid", pool_dir, de->d_name);
+        cleanup_free char *text = NULL;
+        husk_error err = {0};
+        if (runtime_read_file(path, 64, &text, &err) == 0)
+            pid = (pid_t)strtol(text, NULL, 10);
+    }
+    if (d != NULL)
+        closedir(d);
+    return pid;
+}
+
+static char *read_proc(pid_t pid, const char *file)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+    char *text = NULL;
+    husk_error err = {0};
+    if (runtime_read_file(path, 65536, &text, &err) < 0)
+        return NULL;
+    return text;
+}
+
+/* The spare cgroups left under the fixture's cgroup parent (pids hierarchy on v1). */
+static int spare_cgroups(const struct pod_fixture *f)
+{
+    char path[512];
+    snprintf(path, sizeof path, "/sys/fs/cgroup/pids/%s", f->cgroup_parent);
+    DIR *d = opendir(path);
+    int n = 0;
+    for (struct dirent *de; d != NULL && (de = readdir(d)) != NULL;)
+        n += strncmp(de->d_name, "spare-", 6) == 0;
+    if (d != NULL)
+        closedir(d);
+    return n;
+}
+
+static struct runtime_sandbox_pool *new_pool(const struct pod_fixture *f, char *dir, size_t size, int spares)
+{
+    snprintf(dir, size, "%s/pool", f->dir);
+    struct runtime_sandbox_pool *pool = NULL;
+    husk_error err = {0};
+    if (runtime_sandbox_pool_new(dir, f->cgroup_parent, spares, &pool, &err) < 0) {
+        fprintf(stderr, "# %s\n", err.message);
+        CHECK(0);
+    }
+    return pool;
+}
+
+static bool on_cgroup_v1(void)
+{
+    const struct runtime_cgroup_manager *m;
+    husk_error err = {0};
+    return runtime_cgroup_manager_get(&m, &err) == 0 && m == &runtime_cgroup_v1;
+}
+
+/* The fixture, and a pool of one spare, once it is ready (its PID in ret_spare). */
+static struct runtime_sandbox_pool *pool_with_a_spare(struct pod_fixture *f, char *dir, size_t size,
+                                                      pid_t *ret_spare)
+{
+    fixture_init(f);
+    if (!on_cgroup_v1())
+        SKIP("spares need cgroup v1 (cgroup2 cannot rename a cgroup)");
+    struct runtime_sandbox_pool *pool = new_pool(f, dir, size, 1);
+    *ret_spare = spare_pid(pool, dir);
+    CHECK(*ret_spare > 0);
+    return pool;
+}
+
+TEST_WITH_TIMEOUT(runtime_pool_gives_a_pod_a_spare_that_becomes_its_own, 60)
+{
+    struct pod_fixture f = {0};
+    char pool_dir[400];
+    pid_t spare;
+    struct runtime_sandbox_pool *pool = pool_with_a_spare(&f, pool_dir, sizeof pool_dir, &spare);
+
+    struct runtime_sandbox_config c = {.hostname = "adopted",
+                                       .etc_hostname = "adopted\n",
+                                       .etc_hosts = "127.0.0.1 localhost adopted\n",
+                                       .resources = {.pids_limit = 77},
+                                       .pool = pool};
+    fixture_pod_with(&f, &c);
+    CHECK_INT_EQ(f.sandbox->supervisor_pid, spare);
+    CHECK_STR_EQ(f.sandbox->state_dir, f.state_dir);
+    /* Its command line names the pod's state dir, as a supervisor started for the pod does. */
+    cleanup_free char *cmdline = read_proc(spare, "cmdline");
+    CHECK(cmdline != NULL && strcmp(cmdline + strlen(cmdline) + 1, f.state_dir) == 0);
+    /* Its cgroup is the pod's, with the pod's limits. */
+    cleanup_free char *cgroup = read_proc(spare, "cgroup");
+    char expected[300];
+    snprintf(expected, sizeof expected, ":pids:/%s/pod-%s/supervisor\n", f.cgroup_parent, f.pod_uid);
+    CHECK_STR_CONTAINS(cgroup, expected);
+    char pids_max[512];
+    snprintf(pids_max, sizeof pids_max, "/sys/fs/cgroup/pids/%s/pod-%s/pids.max", f.cgroup_parent, f.pod_uid);
+    cleanup_free char *limit = NULL;
+    husk_error err = {0};
+    CHECK(runtime_read_file(pids_max, 64, &limit, &err) == 0);
+    CHECK_STR_EQ(limit, "77\n");
+
+    const char *const argv[] = {"sh", "-c", "hostname; cat /etc/hostname; test -d /dev/shm", NULL};
+    struct runtime_container_config ctr = fixture_container(&f, "c", argv);
+    fixture_run(&f, &ctr);
+    struct runtime_container_status st = fixture_wait(&f, "c");
+    CHECK_INT_EQ(st.exit_code, 0);
+    cleanup_free char *log = fixture_log(&f, "c");
+    CHECK_STR_CONTAINS(log, "stdout F adopted\n");
+
+    /* The pool makes a new spare in its place. */
+    pid_t next = spare_pid(pool, pool_dir);
+    CHECK(next > 0 && next != spare);
+    runtime_sandbox_pool_free(pool);
+    waitpid(next, NULL, 0);
+    CHECK(!fixture_pid_alive(next));
+    CHECK(access(pool_dir, F_OK) < 0);
+    CHECK_INT_EQ(spare_cgroups(&f), 0);
+    fixture_remove(&f);
+}
+
+TEST_WITH_TIMEOUT(runtime_pool_spares_are_not_for_host_namespaces_and_dead_ones_are_replaced, 60)
+{
+    struct pod_fixture f = {0};
+    char pool_dir[400];
+    pid_t spare;
+    struct runtime_sandbox_pool *pool = pool_with_a_spare(&f, pool_dir, sizeof pool_dir, &spare);
+
+    struct runtime_sandbox_config host = {.hostname = "host", .host_network = true, .pool = pool};
+    fixture_pod_with(&f, &host);
+    CHECK(f.sandbox->supervisor_pid != spare);
+    CHECK_INT_EQ(runtime_sandbox_pool_ready(pool), 1);
+    husk_error err = {0};
+    CHECK(runtime_sandbox_remove(f.sandbox, &err) == 0);
+    runtime_sandbox_free(f.sandbox);
+
+    /* A spare that died waiting: the pod gets a sandbox of its own, and nothing of the spare is left. */
+    CHECK(kill(spare, SIGKILL) == 0);
+    waitpid(spare, NULL, 0);
+    struct runtime_sandbox_config c = {.hostname = "fresh", .pool = pool};
+    fixture_pod_with(&f, &c);
+    CHECK(f.sandbox->supervisor_pid != spare && fixture_pid_alive(f.sandbox->supervisor_pid));
+    pid_t next = spare_pid(pool, pool_dir);
+    runtime_sandbox_pool_free(pool);
+    waitpid(next, NULL, 0);
+    CHECK_INT_EQ(spare_cgroups(&f), 0);
+    fixture_remove(&f);
+}
+
+TEST_WITH_TIMEOUT(runtime_pool_removes_what_an_earlier_pool_left, 60)
+{
+    struct pod_fixture f = {0};
+    fixture_init(&f);
+    if (!on_cgroup_v1())
+        SKIP("spares need cgroup v1 (cgroup2 cannot rename a cgroup)");
+    char pool_dir[400];
+    snprintf(pool_dir, sizeof pool_dir, "%s/pool", f.dir);
+    /* A daemon that dies with a spare ready: a child that makes a pool and exits without freeing it. */
+    pid_t child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        struct runtime_sandbox_pool *pool = NULL;
+        husk_error err = {0};
+        if (runtime_sandbox_pool_new(pool_dir, f.cgroup_parent, 1, &pool, &err) < 0)
+            _exit(1);
+        _exit(spare_pid(pool, pool_dir) > 0 ? 0 : 2);
+    }
+    int status = 0;
+    CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    pid_t left = spare_pid(NULL, pool_dir);
+    CHECK(left > 0 && fixture_pid_alive(left));
+    CHECK_INT_EQ(spare_cgroups(&f), 1);
+
+    struct runtime_sandbox_pool *pool = new_pool(&f, pool_dir, sizeof pool_dir, 0);
+    waitpid(left, NULL, 0);
+    CHECK(!fixture_pid_alive(left));
+    CHECK_INT_EQ(spare_cgroups(&f), 0);
+    CHECK_INT_EQ(runtime_sandbox_pool_ready(pool), 0);
+    runtime_sandbox_pool_free(pool);
+    CHECK(access(pool_dir, F_OK) < 0);
+    fixture_pod(&f);
+    fixture_remove(&f);
+}
