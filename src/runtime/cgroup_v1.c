@@ -21,31 +21,30 @@ static const char *const v1_controllers[] = {"memory", "cpu",     "cpuacct", "pi
                                              "cpuset", "freezer", "blkio"};
 #define V1_CONTROLLER_COUNT (sizeof v1_controllers / sizeof v1_controllers[0])
 
-static char hierarchies[V1_CONTROLLER_COUNT][PATH_MAX];
+static bool hierarchies[V1_CONTROLLER_COUNT];
 static pthread_once_t hierarchies_once = PTHREAD_ONCE_INIT;
 
 static void find_hierarchies(void)
 {
+    char roots[V1_CONTROLLER_COUNT][PATH_MAX];
     for (size_t i = 0; i < V1_CONTROLLER_COUNT; i++) {
         char path[PATH_MAX];
         snprintf(path, sizeof path, V1_ROOT "/%s", v1_controllers[i]);
-        if (realpath(path, hierarchies[i]) == NULL) {
-            hierarchies[i][0] = '\0';
-            continue;
-        }
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(hierarchies[i], hierarchies[j]) == 0)
-                hierarchies[i][0] = '\0';
+        hierarchies[i] = realpath(path, roots[i]) != NULL;
+        for (size_t j = 0; j < i && hierarchies[i]; j++)
+            if (hierarchies[j] && strcmp(roots[i], roots[j]) == 0)
+                hierarchies[i] = false;
     }
 }
 
-/* Fills dirs[i] with the hierarchy root of controller i, or "" when it is absent or a duplicate. Found once
+/* Whether controller i has a hierarchy of its own (mounted, and not one seen under another name). Found once
  * per process (28 readlinks each time, for every cgroup a pod start touches), always first in the parent of
- * a forked child, which then finds it done and takes no lock. */
-static void v1_hierarchies(char dirs[V1_CONTROLLER_COUNT][PATH_MAX])
+ * a forked child, which then finds it done and takes no lock; a few bytes, not a path each (a supervisor
+ * kept 28 KiB of them dirty). */
+static bool v1_hierarchy(size_t i)
 {
     pthread_once(&hierarchies_once, find_hierarchies);
-    memcpy(dirs, hierarchies, sizeof hierarchies);
+    return hierarchies[i];
 }
 
 static void v1_dir(char *out, size_t size, const char *controller, const char *path)
@@ -116,10 +115,8 @@ static int v1_create_one(const char *controller, const char *path, husk_error *e
 
 static int v1_create(const char *path, husk_error *err)
 {
-    char dirs[V1_CONTROLLER_COUNT][PATH_MAX];
-    v1_hierarchies(dirs);
     for (size_t i = 0; i < V1_CONTROLLER_COUNT; i++)
-        if (dirs[i][0] != '\0' && v1_create_one(v1_controllers[i], path, err) < 0)
+        if (v1_hierarchy(i) && v1_create_one(v1_controllers[i], path, err) < 0)
             return -1;
     return 0;
 }
@@ -166,14 +163,13 @@ static int v1_set_resources(const char *path, const struct runtime_resources *r,
 
 static int v1_enter(const char *path, pid_t pid, husk_error *err)
 {
-    char dirs[V1_CONTROLLER_COUNT][PATH_MAX], value[32];
-    v1_hierarchies(dirs);
+    char value[32];
     snprintf(value, sizeof value, "%d", (int)pid);
     /* The caller moves its one thread through `tasks`: the kernel then skips the global threadgroup lock,
      * whose writer waits for an RCU grace period (5-20 ms here) where cgroup.procs would. */
     const char *file = pid == 0 ? "tasks" : "cgroup.procs";
     for (size_t i = 0; i < V1_CONTROLLER_COUNT; i++) {
-        if (dirs[i][0] == '\0')
+        if (!v1_hierarchy(i))
             continue;
         char dir[PATH_MAX];
         v1_dir(dir, sizeof dir, v1_controllers[i], path);
@@ -199,15 +195,13 @@ static int v1_populated(const char *path, bool *ret_populated, husk_error *err)
 
 static int v1_destroy(const char *path, husk_error *err)
 {
-    char dirs[V1_CONTROLLER_COUNT][PATH_MAX];
-    v1_hierarchies(dirs);
     /* Kill through the pids hierarchy first (every process is in it), then remove every hierarchy's dir. */
     char dir[PATH_MAX];
     v1_dir(dir, sizeof dir, "pids", path);
     if (runtime_cgroup_kill_and_remove(dir, err) < 0)
         return -1;
     for (size_t i = 0; i < V1_CONTROLLER_COUNT; i++) {
-        if (dirs[i][0] == '\0')
+        if (!v1_hierarchy(i))
             continue;
         v1_dir(dir, sizeof dir, v1_controllers[i], path);
         if (runtime_cgroup_kill_and_remove(dir, err) < 0)
@@ -218,10 +212,8 @@ static int v1_destroy(const char *path, husk_error *err)
 
 static int v1_rename(const char *from, const char *to, husk_error *err)
 {
-    char dirs[V1_CONTROLLER_COUNT][PATH_MAX];
-    v1_hierarchies(dirs);
     for (size_t i = 0; i < V1_CONTROLLER_COUNT; i++) {
-        if (dirs[i][0] == '\0')
+        if (!v1_hierarchy(i))
             continue;
         char old_dir[PATH_MAX], new_dir[PATH_MAX];
         v1_dir(old_dir, sizeof old_dir, v1_controllers[i], from);
@@ -231,7 +223,7 @@ static int v1_rename(const char *from, const char *to, husk_error *err)
         husk_error_set_errno(err, errno, "renaming cgroup %s to %s", old_dir, new_dir);
         /* Put back those already renamed, so the cgroup is whole under one name. */
         while (i-- > 0) {
-            if (dirs[i][0] == '\0')
+            if (!v1_hierarchy(i))
                 continue;
             v1_dir(old_dir, sizeof old_dir, v1_controllers[i], from);
             v1_dir(new_dir, sizeof new_dir, v1_controllers[i], to);
