@@ -1,8 +1,9 @@
 /* The pod sandbox from the caller's side: state dir, pod cgroup, and starting the supervisor detached
- * (its own session, double-forked so that it is nobody's child here and outlives the caller). The
- * supervisor is born into the pod's new namespaces: unshare() in the intermediate child, so that the
- * supervisor itself is PID 1 of the pod's PID namespace. That makes the kernel kill every container of
- * the pod if the supervisor is killed (no container outlives its records), and lets it reap them all. */
+ * (its own session; it forks once more itself, so that it is nobody's child here and outlives the caller),
+ * or taking a spare one (sandbox_pool.c). The supervisor is born into the pod's new namespaces: it
+ * unshares them before its fork (runtime_supervisor_detach), so that it is PID 1 of the pod's PID
+ * namespace. That makes the kernel kill every container of the pod if the supervisor is killed (no
+ * container outlives its records), and lets it reap them all. */
 #include "runtime/runtime.h"
 
 #include "base/cleanup.h"
@@ -20,7 +21,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
