@@ -197,6 +197,11 @@ int runtime_container_spawn(const struct runtime_spawn_request *r, struct runtim
         close(sync[0]);
         goto fail;
     }
+    /* Opened while the child sets up, so it is there even for a process that exits at once. */
+    pid_t host_pid = runtime_pidfd_host_pid(pidfd);
+    char ns[64];
+    snprintf(ns, sizeof ns, "/proc/%d/ns/mnt", (int)host_pid);
+    int mnt_ns_fd = host_pid > 0 ? open(ns, O_RDONLY | O_CLOEXEC) : -1;
     int reported = read_report(sync[0], err);
     close(sync[0]);
     for (int i = 0; i < 2; i++)
@@ -205,13 +210,14 @@ int runtime_container_spawn(const struct runtime_spawn_request *r, struct runtim
     if (reported < 0) {
         waitpid(pid, NULL, 0);
         close(pidfd);
+        if (mnt_ns_fd >= 0)
+            close(mnt_ns_fd);
         for (int i = 0; i < 2; i++)
             if (parent_ends[i] >= 0)
                 close(parent_ends[i]);
         return husk_error_wrap(err, "starting container %s", r->config->name);
     }
-    *ret =
-        (struct runtime_spawned){pid, runtime_pidfd_host_pid(pidfd), pidfd, parent_ends[0], parent_ends[1]};
+    *ret = (struct runtime_spawned){pid, host_pid, pidfd, parent_ends[0], parent_ends[1], mnt_ns_fd};
     return 0;
 fail:
     for (int i = 0; i < 2; i++) {

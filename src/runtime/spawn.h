@@ -24,6 +24,7 @@ struct runtime_spawned {
     int pidfd;
     int stdout_fd; /* read ends; with a tty, stdout_fd is the pty master and stderr_fd is -1 */
     int stderr_fd;
+    int mnt_ns_fd; /* the container's mount namespace, held (see supervisor.c); -1 if it could not be */
 };
 
 int runtime_container_spawn(const struct runtime_spawn_request *request, struct runtime_spawned *ret_spawned,

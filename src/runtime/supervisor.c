@@ -4,6 +4,7 @@
 #include "runtime/supervisor.h"
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/crashpoint.h"
 #include "base/log.h"
 #include "runtime/crilog.h"
@@ -27,7 +28,7 @@
 struct sup_container {
     char name[128];
     pid_t pid, host_pid;
-    int pidfd, out_fd, err_fd, log_fd;
+    int pidfd, out_fd, err_fd, log_fd, mnt_ns_fd;
     char *log_path;
     int64_t log_size, log_max_bytes; /* log_max_bytes 0: no rotation */
     int log_max_files;
@@ -37,10 +38,17 @@ struct sup_container {
     struct sup_container *next;
 };
 
+/* The mount namespaces of containers that exited, held a while (see record_exit). */
+#define HELD_NAMESPACES_MAX 16
+#define HELD_NAMESPACES_MS  100
+
 struct supervisor {
     const char *state_dir;
-    char *adopted_dir; /* state_dir once a pod took this spare sandbox */
-    int dir_fd;        /* O_PATH on the state dir, which a spare's adoption renames */
+    int held_ns[HELD_NAMESPACES_MAX];
+    int held_count;
+    int64_t held_since_ms; /* when the oldest of them was taken */
+    char *adopted_dir;     /* state_dir once a pod took this spare sandbox */
+    int dir_fd;            /* O_PATH on the state dir, which a spare's adoption renames */
     struct runtime_sandbox_info info;
     const struct runtime_cgroup_manager *cgroups;
     int epoll_fd, signal_fd, listen_fd;
@@ -141,8 +149,8 @@ static bool pump_stream(struct supervisor *s, struct sup_container *c, int *fd, 
 
 static void close_container_fds(struct sup_container *c)
 {
-    int *fds[] = {&c->pidfd, &c->out_fd, &c->err_fd, &c->log_fd};
-    for (size_t i = 0; i < 4; i++)
+    int *fds[] = {&c->pidfd, &c->out_fd, &c->err_fd, &c->log_fd, &c->mnt_ns_fd};
+    for (size_t i = 0; i < 5; i++)
         if (*fds[i] >= 0) {
             close(*fds[i]);
             *fds[i] = -1;
@@ -154,6 +162,31 @@ static void free_container(struct sup_container *c)
     close_container_fds(c);
     free(c->log_path);
     free(c);
+}
+
+/* A container's mount namespace (its overlay root, /proc, /sys, /dev and a dozen more mounts) is torn down
+ * when its last process exits, before the kernel reports the exit: 1-1.5 ms between a short container's
+ * exit and its parent's SIGCHLD here, on the path of a pod's next container and of the exit a client
+ * waits for. The supervisor holds each container's namespace (an fd on it, opened at the clone) so that
+ * the exit is reported at once, and lets go of it 100 ms later, when the pod's next container has started
+ * (run_loop). */
+static void hold_namespace(struct supervisor *s, struct sup_container *c)
+{
+    if (c->mnt_ns_fd < 0)
+        return;
+    if (s->held_count == 0)
+        s->held_since_ms = husk_now_ms();
+    if (s->held_count < HELD_NAMESPACES_MAX)
+        s->held_ns[s->held_count++] = c->mnt_ns_fd;
+    else
+        close(c->mnt_ns_fd);
+    c->mnt_ns_fd = -1;
+}
+
+static void release_namespaces(struct supervisor *s)
+{
+    while (s->held_count > 0)
+        close(s->held_ns[--s->held_count]);
 }
 
 static void record_exit(struct supervisor *s, struct sup_container *c, int wait_status)
@@ -188,6 +221,7 @@ static void record_exit(struct supervisor *s, struct sup_container *c, int wait_
                                   : "Error");
     c->running = false;
     save_state(s, c);
+    hold_namespace(s, c);
     if (c->pidfd >= 0) {
         close(c->pidfd);
         c->pidfd = -1;
@@ -260,6 +294,7 @@ static int spawn(struct supervisor *s, struct sup_container *c, const struct run
     *c = (struct sup_container){.pid = spawned.pid,
                                 .host_pid = spawned.host_pid,
                                 .pidfd = spawned.pidfd,
+                                .mnt_ns_fd = spawned.mnt_ns_fd,
                                 .out_fd = spawned.stdout_fd,
                                 .err_fd = spawned.stderr_fd,
                                 .log_fd = c->log_fd,
@@ -296,7 +331,7 @@ static int handle_start(struct supervisor *s, const char *name, char *reply, siz
             return snprintf(reply, size, "error out of memory");
         }
         snprintf(c->name, sizeof c->name, "%s", name);
-        c->pidfd = c->out_fd = c->err_fd = c->log_fd = -1;
+        c->pidfd = c->out_fd = c->err_fd = c->log_fd = c->mnt_ns_fd = -1;
         c->next = s->containers;
         s->containers = c;
     }
@@ -473,8 +508,16 @@ static void run_loop(struct supervisor *s)
 {
     while (!s->done) {
         runtime_supervisor_trim_stack();
+        int timeout = -1;
+        if (s->held_count > 0) {
+            int64_t left = s->held_since_ms + HELD_NAMESPACES_MS - husk_now_ms();
+            if (left <= 0)
+                release_namespaces(s);
+            else
+                timeout = (int)left;
+        }
         struct epoll_event events[16];
-        int n = epoll_wait(s->epoll_fd, events, 16, -1);
+        int n = epoll_wait(s->epoll_fd, events, 16, timeout);
         for (int i = 0; i < n; i++) {
             int fd = events[i].data.fd;
             if (fd == s->signal_fd)
