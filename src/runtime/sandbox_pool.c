@@ -69,8 +69,9 @@ static struct runtime_sandbox *make_spare(struct runtime_sandbox_pool *p, husk_e
      * its data is not yet on disk: replaced at adoption, its blocks were freed then, with a synchronous
      * discard on this file system (1-2 ms of the adoption's 1-3). Without it a leftover spare is found
      * by its name (remove_leftovers). */
-    snprintf(state_dir, sizeof state_dir, "%s/%s/sandbox.json", p->dir, name);
-    unlink(state_dir);
+    char info[4200];
+    snprintf(info, sizeof info, "%s/sandbox.json", state_dir);
+    unlink(info);
     return s;
 }
 

@@ -2,6 +2,7 @@
  * with a busybox root. Each test removes its pod and checks that nothing of it is left. */
 #include "runtime_fixture.h"
 
+#include <dirent.h>
 #include <linux/magic.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -200,5 +201,55 @@ TEST_WITH_TIMEOUT(runtime_pod_on_cgroup_v2, 60)
     char expected[256];
     snprintf(expected, sizeof expected, "0::/%s/pod-%s/v2\n", f.cgroup_parent, f.pod_uid);
     CHECK_STR_CONTAINS(log, expected);
+    fixture_remove(&f);
+}
+
+/* How many fds of pid refer to the mount namespace of which (a link "mnt:[INODE]"). */
+static int fds_on_namespace(pid_t pid, const char *which)
+{
+    char dir[64], path[320], link[128];
+    snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *de; d != NULL && (de = readdir(d)) != NULL;) {
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        ssize_t len = readlink(path, link, sizeof link - 1);
+        if (len > 0) {
+            link[len] = '\0';
+            n += strcmp(link, which) == 0;
+        }
+    }
+    if (d != NULL)
+        closedir(d);
+    return n;
+}
+
+/* The supervisor holds a container's mount namespace (so the kernel need not tear it down before it
+ * reports the exit) and lets go of it soon after the container exited. */
+TEST_WITH_TIMEOUT(runtime_pod_holds_a_container_namespace_until_after_its_exit, 60)
+{
+    struct pod_fixture f = {0};
+    fixture_init(&f);
+    fixture_pod(&f);
+    const char *const argv[] = {"sleep", "3600", NULL};
+    struct runtime_container_config c = fixture_container(&f, "held", argv);
+    fixture_run(&f, &c);
+    struct runtime_container_status st;
+    husk_error err = {0};
+    CHECK(runtime_container_status(f.sandbox, "held", &st, &err) == 0 && st.pid > 0);
+    char path[64], ns[128];
+    snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)st.pid);
+    ssize_t len = readlink(path, ns, sizeof ns - 1);
+    CHECK(len > 0);
+    ns[len] = '\0';
+    pid_t supervisor = f.sandbox->supervisor_pid;
+    CHECK_INT_EQ(fds_on_namespace(supervisor, ns), 1);
+    CHECK(runtime_container_kill(f.sandbox, "held", SIGKILL, &err) == 0);
+    st = fixture_wait(&f, "held");
+    CHECK_INT_EQ(st.exit_code, 137);
+    int held = 1;
+    for (int i = 0; i < 100 && (held = fds_on_namespace(supervisor, ns)) > 0; i++)
+        usleep(20000);
+    CHECK_INT_EQ(held, 0);
     fixture_remove(&f);
 }
