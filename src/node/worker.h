@@ -83,6 +83,7 @@ struct node_pod_worker {
     bool stop_thread;       /* under lock: the daemon stops; the pod keeps running */
     bool evicted;           /* its containers are stopped after an eviction */
     bool gone;              /* terminated and cleaned up */
+    bool apps_started;      /* each app container has been started once (the sandbox pool is told) */
 };
 
 /* worker.c */

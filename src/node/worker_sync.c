@@ -161,6 +161,19 @@ static void sync_apps(struct node_pod_worker *w, int64_t *wait)
     }
 }
 
+/* Once each app container has been started: the sandbox pool makes its next spare then (after the pod's
+ * start, which it would slow). */
+static void tell_pool_started(struct node_pod_worker *w)
+{
+    if (w->apps_started)
+        return;
+    for (size_t i = 0; i < w->count; i++)
+        if (w->containers[i].kind == NODE_CONTAINER_APP && w->containers[i].runs == 0)
+            return;
+    w->apps_started = true;
+    runtime_sandbox_pool_settled(node_agent_sandbox_pool(w->agent));
+}
+
 /* Every app container has finished and none will restart: the pod is done; its sidecars are stopped. */
 static bool apps_finished(const struct node_pod_worker *w)
 {
@@ -240,8 +253,10 @@ int64_t node_worker_sync(struct node_pod_worker *w)
         finish(w, NULL, NULL);
         return -1;
     }
-    if (sync_init(w, &wait))
+    if (sync_init(w, &wait)) {
         sync_apps(w, &wait);
+        tell_pool_started(w);
+    }
     if (w->pod_failed || apps_finished(w)) {
         finish(w, NULL, NULL);
         return -1;

@@ -75,12 +75,11 @@ static int cpuset_inherit(const char *dir, husk_error *err)
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         snprintf(parent, sizeof parent, "%s/../%s", dir, files[i]);
         cleanup_free char *mine = NULL, *theirs = NULL;
-        if (runtime_read_file(path, 4096, &mine, err) < 0 ||
-            runtime_read_file(parent, 4096, &theirs, err) < 0)
+        if (runtime_read_file(path, 4096, &mine, err) < 0)
             return -1;
         if (mine[0] != '\n' && mine[0] != '\0')
             continue;
-        if (runtime_write_file(path, theirs, err) < 0)
+        if (runtime_read_file(parent, 4096, &theirs, err) < 0 || runtime_write_file(path, theirs, err) < 0)
             return -1;
     }
     return 0;
@@ -92,13 +91,18 @@ static int v1_create_one(const char *controller, const char *path, husk_error *e
     v1_dir(dir, sizeof dir, controller, "");
     size_t base = strlen(dir);
     v1_dir(dir, sizeof dir, controller, path);
-    /* Level by level, so that each new cpuset level is filled from the one above it. */
+    bool cpuset = strcmp(controller, "cpuset") == 0;
+    /* Most cgroups are made under one that exists (a container's under its pod's): at once, in one mkdir. */
+    if (mkdir(dir, 0755) == 0)
+        return cpuset ? cpuset_inherit(dir, err) : 0;
+    if (errno == EEXIST)
+        return 0;
+    /* Otherwise level by level, so that each new cpuset level is filled from the one above it. */
     for (char *p = dir + base;; p++) {
         if (*p != '/' && *p != '\0')
             continue;
         char saved = *p;
         *p = '\0';
-        bool cpuset = strcmp(controller, "cpuset") == 0;
         if (mkdir(dir, 0755) == 0) {
             if (cpuset && cpuset_inherit(dir, err) < 0)
                 return -1;
@@ -195,16 +199,17 @@ static int v1_populated(const char *path, bool *ret_populated, husk_error *err)
 
 static int v1_destroy(const char *path, husk_error *err)
 {
-    /* Kill through the pids hierarchy first (every process is in it), then remove every hierarchy's dir. */
+    /* Kill through the pids hierarchy first (every process is in it), then remove every hierarchy's dir. A
+     * cgroup with neither processes nor children (most, by the time they are removed) goes in one rmdir. */
     char dir[PATH_MAX];
     v1_dir(dir, sizeof dir, "pids", path);
-    if (runtime_cgroup_kill_and_remove(dir, err) < 0)
+    if (rmdir(dir) < 0 && errno != ENOENT && runtime_cgroup_kill_and_remove(dir, err) < 0)
         return -1;
     for (size_t i = 0; i < V1_CONTROLLER_COUNT; i++) {
         if (!v1_hierarchy(i))
             continue;
         v1_dir(dir, sizeof dir, v1_controllers[i], path);
-        if (runtime_cgroup_kill_and_remove(dir, err) < 0)
+        if (rmdir(dir) < 0 && errno != ENOENT && runtime_cgroup_kill_and_remove(dir, err) < 0)
             return -1;
     }
     return 0;

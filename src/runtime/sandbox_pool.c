@@ -25,10 +25,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define POOL_MAX      8
-#define RETRY_SECONDS 5
-#define QUIET_MS      50
-#define SPARE_PREFIX  "spare-"
+#define POOL_MAX       8
+#define RETRY_SECONDS  5
+#define QUIET_MS       50
+#define WAIT_MAKING_MS 20
+#define SPARE_PREFIX   "spare-"
 
 struct runtime_sandbox_pool {
     char *dir, *cgroup_parent;
@@ -37,6 +38,9 @@ struct runtime_sandbox_pool {
     pthread_cond_t cond;
     pthread_t thread;
     bool started, stop;
+    bool making;  /* the thread is making a spare (unlocked) */
+    bool claimed; /* a pod waits for the spare being made */
+    bool settled; /* the pods that took spares have started their containers */
     struct runtime_sandbox *spares[POOL_MAX];
     int count;
     int64_t taken_ms; /* husk_now_ms() when a spare was last taken; 0: never */
@@ -75,8 +79,7 @@ static struct runtime_sandbox *make_spare(struct runtime_sandbox_pool *p, husk_e
     return s;
 }
 
-/* Waits ms unless the pool is stopped meanwhile; under the lock. */
-static void wait_ms(struct runtime_sandbox_pool *p, long ms)
+static struct timespec deadline_in(long ms)
 {
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);
@@ -86,6 +89,13 @@ static void wait_ms(struct runtime_sandbox_pool *p, long ms)
         until.tv_sec++;
         until.tv_nsec -= 1000000000L;
     }
+    return until;
+}
+
+/* Waits ms unless the pool is stopped meanwhile; under the lock. */
+static void wait_ms(struct runtime_sandbox_pool *p, long ms)
+{
+    struct timespec until = deadline_in(ms);
     while (!p->stop && pthread_cond_timedwait(&p->cond, &p->lock, &until) == 0)
         ;
 }
@@ -99,18 +109,22 @@ static void *pool_main(void *arg)
             pthread_cond_wait(&p->cond, &p->lock);
             continue;
         }
-        /* Not while the pod that took the last spare starts: the two took the same kernel locks and CPUs,
-         * and that pod's container start went from 5 to 10 ms. Pods that come in a quick series (a burst,
-         * /bin/true pods back to back) make their own sandboxes after the first. */
+        /* Not while the pod that took the last spare starts its containers: the two took the same kernel
+         * locks and CPUs, and that pod's container start went from 5 to 10 ms. Once it has started them
+         * (runtime_sandbox_pool_settled), or 50 ms passed without a take, the next spare is made. */
         int64_t quiet = p->taken_ms + QUIET_MS - husk_now_ms();
-        if (p->taken_ms != 0 && quiet > 0) {
-            wait_ms(p, (long)quiet);
+        if (p->taken_ms != 0 && quiet > 0 && !p->settled) {
+            struct timespec until = deadline_in((long)quiet);
+            pthread_cond_timedwait(&p->cond, &p->lock, &until); /* or woken by a take or a settle */
             continue;
         }
+        p->making = true;
         pthread_mutex_unlock(&p->lock);
         husk_error err = {0};
         struct runtime_sandbox *s = make_spare(p, &err);
         pthread_mutex_lock(&p->lock);
+        p->making = false;
+        pthread_cond_broadcast(&p->cond);
         if (s == NULL) {
             log_warn("sandbox pool: making a spare sandbox: %s; trying again in %d s", err.message,
                      RETRY_SECONDS);
@@ -216,6 +230,38 @@ int runtime_sandbox_pool_ready(struct runtime_sandbox_pool *p)
     return n;
 }
 
+void runtime_sandbox_pool_settled(struct runtime_sandbox_pool *p)
+{
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&p->lock);
+    if (!p->settled) {
+        p->settled = true;
+        pthread_cond_broadcast(&p->cond);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* Takes a spare; with none ready, the first pod to come waits a little for the one being made (it is further
+ * along than a sandbox made afresh, and two made at once slow each other); the others make their own. Under
+ * the lock. */
+static struct runtime_sandbox *take(struct runtime_sandbox_pool *p)
+{
+    if (p->count == 0 && p->making && !p->claimed) {
+        p->claimed = true;
+        struct timespec until = deadline_in(WAIT_MAKING_MS);
+        while (p->count == 0 && p->making && !p->stop &&
+               pthread_cond_timedwait(&p->cond, &p->lock, &until) == 0)
+            ;
+        p->claimed = false;
+    }
+    struct runtime_sandbox *s = p->count > 0 ? p->spares[--p->count] : NULL;
+    p->taken_ms = husk_now_ms();
+    p->settled = false;
+    pthread_cond_broadcast(&p->cond);
+    return s;
+}
+
 static int replace(char **field, const char *value, husk_error *err)
 {
     char *copy = strdup(value);
@@ -270,9 +316,7 @@ int runtime_sandbox_pool_adopt(struct runtime_sandbox_pool *p, const struct runt
     if (c->host_network || c->host_ipc || c->host_pid)
         return -1;
     pthread_mutex_lock(&p->lock);
-    struct runtime_sandbox *s = p->count > 0 ? p->spares[--p->count] : NULL;
-    p->taken_ms = husk_now_ms();
-    pthread_cond_signal(&p->cond);
+    struct runtime_sandbox *s = take(p);
     pthread_mutex_unlock(&p->lock);
     if (s == NULL)
         return -1;

@@ -1,31 +1,39 @@
 /* Spare sandboxes (runtime_sandbox_pool_*): a pod takes a spare that runs already, which becomes wholly
  * its own (state dir, cgroup, hostname, command line); pods that share a host namespace do not; a dead
- * spare is replaced by a fresh sandbox; a pool removes what an earlier one left, and its own when freed. */
+ * spare is replaced by a fresh sandbox; pods one after another each take one (the next is made once the
+ * last pod started, and waited for); a pool removes what an earlier one left, and its own when freed. */
 #include "runtime_fixture.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
+
+/* The path of a spare's dir under pool_dir, made or being made; false when there is none. */
+static bool spare_dir(const char *pool_dir, char *out, size_t size)
+{
+    DIR *d = opendir(pool_dir);
+    bool found = false;
+    for (struct dirent *de; d != NULL && !found && (de = readdir(d)) != NULL;)
+        if (strncmp(de->d_name, "spare-", 6) == 0) {
+            snprintf(out, size, "%s/%s", pool_dir, de->d_name);
+            found = true;
+        }
+    if (d != NULL)
+        closedir(d);
+    return found;
+}
 
 /* The PID of the one spare under pool_dir, once it is ready (0 if none came within 10 s). */
 static pid_t spare_pid(struct runtime_sandbox_pool *pool, const char *pool_dir)
 {
     for (int i = 0; i < 1000 && pool != NULL && runtime_sandbox_pool_ready(pool) < 1; i++)
         usleep(10000);
-    DIR *d = opendir(pool_dir);
-    pid_t pid = 0;
-    for (struct dirent *de; d != NULL && (de = readdir(d)) != NULL;) {
-        if (strncmp(de->d_name, "spare-", 6) != 0)
-            continue;
-        char path[600];
-        snprintf(path, sizeof path, "%s/%s/supervisor.pid", pool_dir, de->d_name);
-        cleanup_free char *text = NULL;
-        husk_error err = {0};
-        if (runtime_read_file(path, 64, &text, &err) == 0)
-            pid = (pid_t)strtol(text, NULL, 10);
-    }
-    if (d != NULL)
-        closedir(d);
-    return pid;
+    char dir[700], path[800];
+    if (!spare_dir(pool_dir, dir, sizeof dir))
+        return 0;
+    snprintf(path, sizeof path, "%s/supervisor.pid", dir);
+    cleanup_free char *text = NULL;
+    husk_error err = {0};
+    return runtime_read_file(path, 64, &text, &err) == 0 ? (pid_t)strtol(text, NULL, 10) : 0;
 }
 
 static char *read_proc(pid_t pid, const char *file)
@@ -194,5 +202,40 @@ TEST_WITH_TIMEOUT(runtime_pool_removes_what_an_earlier_pool_left, 60)
     runtime_sandbox_pool_free(pool);
     CHECK(access(pool_dir, F_OK) < 0);
     fixture_pod(&f);
+    fixture_remove(&f);
+}
+
+TEST_WITH_TIMEOUT(runtime_pool_pods_one_after_another_each_take_a_spare, 60)
+{
+    struct pod_fixture f = {0};
+    char pool_dir[400];
+    pid_t spare;
+    struct runtime_sandbox_pool *pool = pool_with_a_spare(&f, pool_dir, sizeof pool_dir, &spare);
+    struct runtime_sandbox_config a = {.hostname = "first", .pool = pool};
+    fixture_pod_with(&f, &a);
+    CHECK_INT_EQ(f.sandbox->supervisor_pid, spare);
+    husk_error err = {0};
+    CHECK(runtime_sandbox_remove(f.sandbox, &err) == 0);
+    runtime_sandbox_free(f.sandbox);
+
+    /* The first pod has started its containers: the next spare is made now, and a pod that comes while it
+     * is made waits for it rather than making a sandbox of its own. */
+    runtime_sandbox_pool_settled(pool);
+    char making[700];
+    bool seen = false;
+    for (int i = 0; i < 10000 && !(seen = spare_dir(pool_dir, making, sizeof making)); i++)
+        usleep(1000);
+    CHECK(seen);
+    struct runtime_sandbox_config b = {.hostname = "second", .pool = pool};
+    fixture_pod_with(&f, &b);
+    CHECK(access(making, F_OK) < 0); /* renamed: it is the second pod's */
+    CHECK(fixture_pid_alive(f.sandbox->supervisor_pid));
+    cleanup_free char *cmdline = read_proc(f.sandbox->supervisor_pid, "cmdline");
+    CHECK(cmdline != NULL && strcmp(cmdline + strlen(cmdline) + 1, f.state_dir) == 0);
+    CHECK_INT_EQ(runtime_sandbox_pool_ready(pool), 0);
+    pid_t next = spare_pid(pool, pool_dir);
+    runtime_sandbox_pool_free(pool);
+    waitpid(next, NULL, 0);
+    CHECK_INT_EQ(spare_cgroups(&f), 0);
     fixture_remove(&f);
 }
