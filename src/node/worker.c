@@ -355,7 +355,7 @@ int node_worker_new(struct node_agent *agent, const json_t *pod, struct node_pod
             return husk_error_set_errno(err, wake_errno, "setting up the worker of pod %s: eventfd", uid);
         return husk_error_set(err, ENOMEM, "setting up the worker of pod %s", uid);
     }
-    mkdir(w->pod_dir, 0700);
+    runtime_sandbox_pool_take_dir(node_agent_sandbox_pool(agent), w->pod_dir, 0700);
     restore(w);
     /* 1 MiB instead of glibc's 8 MiB: a worker's deepest calls (a store write through SQLite, an HTTPS probe
      * through GnuTLS; pulls run in a child) use well under a quarter of it, and there is one worker per pod.

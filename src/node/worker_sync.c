@@ -325,7 +325,7 @@ static bool ensure_sandbox(struct node_pod_worker *w)
     struct husk_arena arena = {0};
     struct runtime_sandbox_config config;
     char *resolv = read_host_resolv_conf();
-    mkdir(w->log_dir, 0755);
+    runtime_sandbox_pool_take_dir(node_agent_sandbox_pool(w->agent), w->log_dir, 0755);
     int r = node_sandbox_config(w->pod, w->pod_dir, w->log_dir, resolv, NULL, &arena, &config, &err);
     config.cgroup_parent = node_agent_config(w->agent)->cgroup_parent;
     config.pool = node_agent_sandbox_pool(w->agent);

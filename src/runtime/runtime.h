@@ -127,6 +127,10 @@ void runtime_sandbox_pool_free(struct runtime_sandbox_pool *pool);
 /* Says that the pods which took spares have started their containers: the next spare is made now rather
  * than after 50 ms without a take (pods that come one after another each find one). */
 void runtime_sandbox_pool_settled(struct runtime_sandbox_pool *pool);
+/* Makes the dir at path (mode 0700 or mode): an empty one the pool made ahead, renamed there, or else a new
+ * one (pool NULL, none ready, or path there already); as mkdir, 0 or -1 with errno (EEXIST: there already).
+ * For the node's pod and log dirs, whose parents spread dirs over the disk at a cost. */
+int runtime_sandbox_pool_take_dir(struct runtime_sandbox_pool *pool, const char *path, mode_t mode);
 /* How many spares are ready now. */
 int runtime_sandbox_pool_ready(struct runtime_sandbox_pool *pool);
 

@@ -257,6 +257,9 @@ YAML
         spare=$(pgrep -f "husk-supervisor $DATA/sandbox-pool/")
         spare_dir=$(tr '\0' ' ' <"/proc/$spare/cmdline" | awk '{ print $2 }')
         [ -d "$spare_dir" ]
+        # and the empty dirs the pool made ahead for the next pod's dir and log dir
+        wait_for 10 test -n "$(find "$DATA/sandbox-pool" -maxdepth 1 -name 'dir-*')"
+        ahead=$(find "$DATA/sandbox-pool" -maxdepth 1 -name 'dir-*')
     fi
     node_kill
     [ "$(supervisors)" = "$supervisors" ]
@@ -271,6 +274,7 @@ YAML
     wait_for 10 test ! -e "/proc/$spare"
     [ ! -e "$spare_dir" ]
     ! grep -q " $spare_dir/" /proc/self/mountinfo || false
+    for d in $ahead; do [ ! -e "$d" ]; done
     wait_for 10 one_spare
     [ "$(pgrep -f "husk-supervisor $DATA/sandbox-pool/")" != "$spare" ]
     [ "$(find /sys/fs/cgroup/pids/"$CGROUP_PARENT" -maxdepth 1 -name 'spare-*' | wc -l)" = 1 ]

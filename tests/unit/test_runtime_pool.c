@@ -1,7 +1,8 @@
 /* Spare sandboxes (runtime_sandbox_pool_*): a pod takes a spare that runs already, which becomes wholly
  * its own (state dir, cgroup, hostname, command line); pods that share a host namespace do not; a dead
  * spare is replaced by a fresh sandbox; pods one after another each take one (the next is made once the
- * last pod started, and waited for); a pool removes what an earlier one left, and its own when freed. */
+ * last pod started, and waited for); empty dirs made ahead are handed out for pods' and logs' dirs; a pool
+ * removes what an earlier one left, and its own when freed. */
 #include "runtime_fixture.h"
 
 #include <dirent.h>
@@ -20,6 +21,22 @@ static bool spare_dir(const char *pool_dir, char *out, size_t size)
     if (d != NULL)
         closedir(d);
     return found;
+}
+
+/* How many empty dirs the pool under pool_dir has made ahead; their inode numbers in inodes (up to n). */
+static int made_dirs(const char *pool_dir, ino_t *inodes, int n)
+{
+    DIR *d = opendir(pool_dir);
+    int count = 0;
+    for (struct dirent *de; d != NULL && (de = readdir(d)) != NULL;)
+        if (strncmp(de->d_name, "dir-", 4) == 0) {
+            if (count < n)
+                inodes[count] = de->d_ino;
+            count++;
+        }
+    if (d != NULL)
+        closedir(d);
+    return count;
 }
 
 /* The PID of the one spare under pool_dir, once it is ready (0 if none came within 10 s). */
@@ -193,6 +210,7 @@ TEST_WITH_TIMEOUT(runtime_pool_removes_what_an_earlier_pool_left, 60)
     pid_t left = spare_pid(NULL, pool_dir);
     CHECK(left > 0 && fixture_pid_alive(left));
     CHECK_INT_EQ(spare_cgroups(&f), 1);
+    CHECK_INT_EQ(made_dirs(pool_dir, NULL, 0), 2);
 
     struct runtime_sandbox_pool *pool = new_pool(&f, pool_dir, sizeof pool_dir, 0);
     waitpid(left, NULL, 0);
@@ -237,5 +255,53 @@ TEST_WITH_TIMEOUT(runtime_pool_pods_one_after_another_each_take_a_spare, 60)
     runtime_sandbox_pool_free(pool);
     waitpid(next, NULL, 0);
     CHECK_INT_EQ(spare_cgroups(&f), 0);
+    fixture_remove(&f);
+}
+
+TEST_WITH_TIMEOUT(runtime_pool_hands_out_dirs_made_ahead, 60)
+{
+    struct pod_fixture f = {0};
+    char pool_dir[400];
+    pid_t spare;
+    struct runtime_sandbox_pool *pool = pool_with_a_spare(&f, pool_dir, sizeof pool_dir, &spare);
+    /* Two per spare (a pod's dir and its log dir), made before the spare. */
+    ino_t made[2];
+    CHECK_INT_EQ(made_dirs(pool_dir, made, 2), 2);
+
+    char path[600], other[600];
+    snprintf(path, sizeof path, "%s/pod-dir", f.dir);
+    CHECK(runtime_sandbox_pool_take_dir(pool, path, 0755) == 0);
+    struct stat st;
+    CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+    CHECK_INT_EQ(st.st_mode & 07777, 0755);
+    CHECK(st.st_ino == made[0] || st.st_ino == made[1]); /* one of those, renamed */
+    ino_t left[4];
+    int n = made_dirs(pool_dir, left, 4); /* the other (and, 50 ms on, one made in its place) */
+    CHECK(n >= 1);
+    for (int i = 0; i < n && i < 4; i++)
+        CHECK(left[i] != st.st_ino);
+
+    /* A dir there already is left as it is (EEXIST, as mkdir), and the pool keeps its own. */
+    CHECK(runtime_sandbox_pool_take_dir(pool, path, 0700) < 0 && errno == EEXIST);
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0755);
+    ino_t after[8];
+    int m = made_dirs(pool_dir, after, 8);
+    for (int i = 0; i < n && i < 4; i++) {
+        bool kept = false;
+        for (int j = 0; j < m && j < 8; j++)
+            kept = kept || after[j] == left[i];
+        CHECK(kept);
+    }
+    /* With no pool, a plain mkdir. */
+    snprintf(other, sizeof other, "%s/no-pool", f.dir);
+    CHECK(runtime_sandbox_pool_take_dir(NULL, other, 0700) == 0);
+    CHECK(stat(other, &st) == 0 && S_ISDIR(st.st_mode));
+
+    /* Freed, the pool removes the dirs it kept. */
+    runtime_sandbox_pool_free(pool);
+    waitpid(spare, NULL, 0);
+    CHECK(access(pool_dir, F_OK) < 0);
+    CHECK(rmdir(path) == 0 && rmdir(other) == 0);
+    fixture_pod(&f);
     fixture_remove(&f);
 }

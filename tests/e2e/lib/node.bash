@@ -140,23 +140,26 @@ node_footprint() {
     echo "mounts=$mounts cgroups=$cgroups netns=$netns supervisors=$sups"
 }
 
-# spare_footprint: "spares=N dirs=N mounts=N cgroups=N", the spare sandboxes' processes, state dirs, netns
-# pins and cgroup dirs (a spare has one of each, and a supervisor leaf cgroup, in each v1 hierarchy).
+# spare_footprint: "spares=N dirs=N mounts=N cgroups=N ahead=N", the spare sandboxes' processes, state dirs,
+# netns pins and cgroup dirs (a spare has one of each, and a supervisor leaf cgroup, in each v1 hierarchy),
+# and the empty dirs the pool made ahead for pods' and logs' dirs (two per spare).
 spare_footprint() {
-    local sups dirs mounts cgroups
+    local sups dirs mounts cgroups ahead
     sups=$(pgrep -fc "husk-supervisor $DATA/sandbox-pool/" || true)
-    dirs=$(find "$DATA/sandbox-pool" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+    dirs=$(find "$DATA/sandbox-pool" -mindepth 1 -maxdepth 1 -name 'spare-*' 2>/dev/null | wc -l)
     mounts=$(grep -c "$DATA/sandbox-pool/" /proc/self/mountinfo || true)
     cgroups=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d -path "*/$CGROUP_PARENT/spare-*" 2>/dev/null |
         wc -l)
-    echo "spares=$sups dirs=$dirs mounts=$mounts cgroups=$cgroups"
+    ahead=$(find "$DATA/sandbox-pool" -mindepth 1 -maxdepth 1 -not -name 'spare-*' 2>/dev/null | wc -l)
+    echo "spares=$sups dirs=$dirs mounts=$mounts cgroups=$cgroups ahead=$ahead"
 }
 
-# spares_whole: at most one spare sandbox, with exactly its dir and netns pin (and no spare cgroup without it).
+# spares_whole: at most one spare sandbox, with exactly its dir and netns pin (and no spare cgroup without it),
+# and at most its two dirs made ahead.
 spares_whole() {
-    local n d m c
-    read -r n d m c < <(spare_footprint | sed 's/[a-z]*=//g')
-    [ "$n" -le 1 ] && [ "$d" = "$n" ] && [ "$m" = "$n" ] && { [ "$n" = 1 ] || [ "$c" = 0 ]; } ||
+    local n d m c a
+    read -r n d m c a < <(spare_footprint | sed 's/[a-z]*=//g')
+    [ "$n" -le 1 ] && [ "$d" = "$n" ] && [ "$m" = "$n" ] && { [ "$n" = 1 ] || [ "$c" = 0 ]; } && [ "$a" -le 2 ] ||
         { spare_footprint >&2; return 1; }
 }
 
@@ -166,7 +169,7 @@ spare_ready() { spares_whole 2>/dev/null && [ "$(pgrep -fc "husk-supervisor $DAT
 # node_stopped_clean: stops the daemon, which removes its spare sandbox; nothing of the node is left then.
 node_stopped_clean() {
     node_stop
-    [ "$(spare_footprint)" = "spares=0 dirs=0 mounts=0 cgroups=0" ] || { spare_footprint; return 1; }
+    [ "$(spare_footprint)" = "spares=0 dirs=0 mounts=0 cgroups=0 ahead=0" ] || { spare_footprint; return 1; }
     [ "$(node_footprint)" = "mounts=0 cgroups=0 netns=0 supervisors=0" ] || { node_footprint; return 1; }
 }
 
