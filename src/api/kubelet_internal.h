@@ -35,10 +35,13 @@ struct api_kubelet {
     bool stop;
     bool restore_pods; /* the first reconcile puts the pods the node runs back into a recreated store */
     int64_t retry_at;  /* CLOCK_MONOTONIC seconds: when to hand pods the agent refused over again; 0: none */
-    /* kubelet_writer.c: the queue of the node's writes, oldest first, and its thread */
+    /* kubelet_writer.c: the queues of the node's writes, oldest first (statuses and deletes; events), and
+     * their thread */
     pthread_mutex_t write_lock;
     pthread_cond_t write_cond;
-    struct api_kubelet_write *write_head, *write_tail;
+    struct api_kubelet_queue {
+        struct api_kubelet_write *head, *tail;
+    } writes[2];
     pthread_t writer;
     bool write_ready, write_stop;
 };
@@ -55,8 +58,8 @@ void api_kubelet_write_event(struct api_kubelet *k, const json_t *pod, const cha
                              const char *field_path, const char *message, const char *now);
 void api_kubelet_write_gone(struct api_kubelet *k, const json_t *pod);
 
-/* kubelet_writer.c: the queue of those writes and the thread that makes them, in order (see there). Stopping
- * writes what is queued first. */
+/* kubelet_writer.c: the queues of those writes and the thread that makes them, statuses before events (see
+ * there). Stopping writes what is queued first. */
 int api_kubelet_writer_start(struct api_kubelet *k, husk_error *err);
 void api_kubelet_writer_stop(struct api_kubelet *k);
 void api_kubelet_queue_status(struct api_kubelet *k, const json_t *pod, const json_t *status);

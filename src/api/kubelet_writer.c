@@ -1,7 +1,10 @@
 /* The node's writes to the store — pod statuses, events, the final delete — queued by the pod workers and
- * written by one thread in the order they came, so a worker never waits for the store (the kubelet's
- * status manager and event recorder are asynchronous as well). A status still queued when a newer one of
- * the same pod comes is skipped: only the latest matters. */
+ * written by one thread, so a worker never waits for the store (the kubelet's status manager and event
+ * recorder are asynchronous as well). Two queues, each written in the order it came: statuses with the final
+ * deletes, then events, which wait while a status is queued (a pod start queues ~3 events per container, and
+ * a status behind them waited up to 3.5 ms); as in the kubelet, nothing orders a pod's events against its
+ * status. A status still queued when a newer one of the same pod comes is skipped: only the latest matters.
+ */
 #include "api/kubelet_internal.h"
 
 #include "api/resource.h"
@@ -12,6 +15,7 @@
 #include <string.h>
 
 enum write_kind { WRITE_STATUS, WRITE_EVENT, WRITE_GONE };
+enum { QUEUE_STATUS, QUEUE_EVENT }; /* api_kubelet.writes, the first written first */
 
 struct api_kubelet_write {
     enum write_kind kind;
@@ -49,21 +53,34 @@ static void perform(struct api_kubelet *k, struct api_kubelet_write *w)
     }
 }
 
+/* The next write, from the first queue that has one; NULL when both are empty. Under write_lock. */
+static struct api_kubelet_write *next_write(struct api_kubelet *k)
+{
+    for (size_t i = 0; i < sizeof k->writes / sizeof k->writes[0]; i++) {
+        struct api_kubelet_queue *q = &k->writes[i];
+        struct api_kubelet_write *w = q->head;
+        if (w == NULL)
+            continue;
+        q->head = w->next;
+        if (q->head == NULL)
+            q->tail = NULL;
+        return w;
+    }
+    return NULL;
+}
+
 static void *writer_main(void *arg)
 {
     struct api_kubelet *k = arg;
     pthread_mutex_lock(&k->write_lock);
     for (;;) {
-        struct api_kubelet_write *w = k->write_head;
+        struct api_kubelet_write *w = next_write(k);
         if (w == NULL) {
             if (k->write_stop)
                 break;
             pthread_cond_wait(&k->write_cond, &k->write_lock);
             continue;
         }
-        k->write_head = w->next;
-        if (k->write_head == NULL)
-            k->write_tail = NULL;
         pthread_mutex_unlock(&k->write_lock);
         if (!w->superseded)
             perform(k, w);
@@ -97,13 +114,11 @@ void api_kubelet_writer_stop(struct api_kubelet *k)
     if (k->writer != 0)
         pthread_join(k->writer, NULL);
     /* Without a thread (it could not be started) what was queued is written here. */
-    for (struct api_kubelet_write *w = k->write_head, *next; w != NULL; w = next) {
-        next = w->next;
+    for (struct api_kubelet_write *w; (w = next_write(k)) != NULL;) {
         if (!w->superseded)
             perform(k, w);
         write_free(w);
     }
-    k->write_head = k->write_tail = NULL;
     pthread_cond_destroy(&k->write_cond);
     pthread_mutex_destroy(&k->write_lock);
     k->write_ready = false;
@@ -125,18 +140,19 @@ static struct api_kubelet_write *write_new(enum write_kind kind, const json_t *p
 
 static void enqueue(struct api_kubelet *k, struct api_kubelet_write *w)
 {
+    struct api_kubelet_queue *q = &k->writes[w->kind == WRITE_EVENT ? QUEUE_EVENT : QUEUE_STATUS];
     pthread_mutex_lock(&k->write_lock);
     if (w->kind == WRITE_STATUS) {
         const char *uid = api_kubelet_uid(w->pod);
-        for (struct api_kubelet_write *q = k->write_head; q != NULL; q = q->next)
-            if (q->kind == WRITE_STATUS && strcmp(api_kubelet_uid(q->pod), uid) == 0)
-                q->superseded = true;
+        for (struct api_kubelet_write *o = q->head; o != NULL; o = o->next)
+            if (o->kind == WRITE_STATUS && strcmp(api_kubelet_uid(o->pod), uid) == 0)
+                o->superseded = true;
     }
-    if (k->write_tail != NULL)
-        k->write_tail->next = w;
+    if (q->tail != NULL)
+        q->tail->next = w;
     else
-        k->write_head = w;
-    k->write_tail = w;
+        q->head = w;
+    q->tail = w;
     pthread_cond_signal(&k->write_cond);
     pthread_mutex_unlock(&k->write_lock);
 }
