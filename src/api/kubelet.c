@@ -76,12 +76,31 @@ void api_kubelet_write_status(struct api_kubelet *k, const json_t *pod, const js
         json_object_set(obj, "status", (json_t *)status);
         /* Unsynced, as the kubelet's status manager does not wait either: the worker goes on at once. */
         int r = store_update_unsynced(k->store, &key, obj, store_object_rv(obj), &err);
+        if (r == 0)
+            api_kubelet_own_write(k, store_object_rv(obj));
         json_decref(obj);
         if (r == 0)
             return;
         if (err.code != ESTALE)
             return;
     }
+}
+
+void api_kubelet_own_write(struct api_kubelet *k, int64_t rv)
+{
+    pthread_mutex_lock(&k->lock);
+    k->own_rvs[k->own_next++ % (sizeof k->own_rvs / sizeof k->own_rvs[0])] = rv;
+    pthread_mutex_unlock(&k->lock);
+}
+
+bool api_kubelet_is_own_write(struct api_kubelet *k, int64_t rv)
+{
+    bool own = false;
+    pthread_mutex_lock(&k->lock);
+    for (size_t i = 0; i < sizeof k->own_rvs / sizeof k->own_rvs[0] && !own; i++)
+        own = rv > 0 && k->own_rvs[i] == rv;
+    pthread_mutex_unlock(&k->lock);
+    return own;
 }
 
 static void on_status(void *data, const json_t *pod, const json_t *status)

@@ -35,6 +35,10 @@ struct api_kubelet {
     bool stop;
     bool restore_pods; /* the first reconcile puts the pods the node runs back into a recreated store */
     int64_t retry_at;  /* CLOCK_MONOTONIC seconds: when to hand pods the agent refused over again; 0: none */
+    /* The resourceVersions of the pod writes it made lately (statuses, bindings), which the pod feed need
+     * not parse again: nothing but what it wrote changed in them. Under lock. */
+    int64_t own_rvs[64];
+    unsigned own_next;
     /* kubelet_writer.c: the queues of the node's writes, oldest first (statuses and deletes; events), and
      * their thread */
     pthread_mutex_t write_lock;
@@ -50,6 +54,9 @@ const char *api_kubelet_annotation(const json_t *pod, const char *key);
 const char *api_kubelet_uid(const json_t *pod);
 bool api_kubelet_is_static(const json_t *pod);
 void api_kubelet_forget(struct api_kubelet *k, const char *uid);
+/* Notes that the pod write at version rv was the kubelet link's own (see own_rvs); whether rv is one. */
+void api_kubelet_own_write(struct api_kubelet *k, int64_t rv);
+bool api_kubelet_is_own_write(struct api_kubelet *k, int64_t rv);
 
 /* kubelet.c: the hooks the node agent calls, and the writes they queue. */
 extern const struct node_agent_hooks api_kubelet_hooks_template;

@@ -46,6 +46,7 @@ static bool bind_pod(struct api_kubelet *k, json_t *pod)
             log_warn("binding pod %s/%s: %s", key.ns, key.name, err.message);
         return false;
     }
+    api_kubelet_own_write(k, store_object_rv(pod));
     const struct node_agent_hooks *h = &api_kubelet_hooks_template;
     char message[1024];
     snprintf(message, sizeof message, "Successfully assigned %s/%s to %s", key.ns, key.name, k->node_name);
@@ -241,7 +242,8 @@ void *api_kubelet_main(void *arg)
         seen = api_server_change_count(k->server);
         json_t *events = NULL;
         husk_error err = {0};
-        if (store_changes(k->store, "pods", NULL, rv, 500, 0, &events, &err) < 0) {
+        /* As text: most pod changes are the node's own statuses, which need no parsing. */
+        if (store_changes(k->store, "pods", NULL, rv, 500, STORE_CHANGES_TEXT, &events, &err) < 0) {
             if (err.code == ERANGE)
                 rv = reconcile_all(k);
             continue;
@@ -250,12 +252,16 @@ void *api_kubelet_main(void *arg)
         json_t *ev;
         json_array_foreach(events, i, ev)
         {
-            json_t *pod = json_deep_copy(json_object_get(ev, "object"));
-            int64_t event_rv = store_object_rv(pod);
-            handle_pod(k, objects_get_string(ev, "type") ? objects_get_string(ev, "type") : "", pod);
-            json_decref(pod);
+            int64_t event_rv = json_integer_value(json_object_get(ev, "rv"));
             if (event_rv > rv)
                 rv = event_rv;
+            if (api_kubelet_is_own_write(k, event_rv))
+                continue;
+            const char *text = objects_get_string(ev, "text");
+            json_t *pod = text != NULL ? json_loads(text, 0, NULL) : NULL;
+            if (pod != NULL)
+                handle_pod(k, objects_get_string(ev, "type") ? objects_get_string(ev, "type") : "", pod);
+            json_decref(pod);
         }
         json_decref(events);
         api_kubelet_retry_unschedulable(k);
