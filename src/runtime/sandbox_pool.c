@@ -127,6 +127,10 @@ static void make_dirs(struct runtime_sandbox_pool *p)
             p->dirs_off = true;
             return;
         }
+        if (!dirs_wanted(p)) { /* one given back meanwhile (runtime_sandbox_pool_take_dir) */
+            rmdir(path);
+            return;
+        }
         p->dirs[p->dir_count++] = n;
     }
 }
@@ -335,10 +339,11 @@ int runtime_sandbox_pool_take_dir(struct runtime_sandbox_pool *p, const char *pa
         dir_path(p, n, from, sizeof from);
         if (renameat2(AT_FDCWD, from, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
             return mode == 0700 ? 0 : chmod(path, mode);
-        /* There already (a pod resumed), or not to be had: back to the pool, and a plain mkdir. */
+        /* There already (a pod resumed), or not to be had: back to the pool unless it is full again, and a
+         * plain mkdir. */
         int saved = errno;
         pthread_mutex_lock(&p->lock);
-        if (saved == EEXIST && p->dir_count < POOL_MAX * DIRS_PER_SPARE)
+        if (saved == EEXIST && p->dir_count < p->size * DIRS_PER_SPARE)
             p->dirs[p->dir_count++] = n;
         else
             rmdir(from);

@@ -160,7 +160,7 @@ spares_whole() {
     local n d m c a
     read -r n d m c a < <(spare_footprint | sed 's/[a-z]*=//g')
     [ "$n" -le 1 ] && [ "$d" = "$n" ] && [ "$m" = "$n" ] && { [ "$n" = 1 ] || [ "$c" = 0 ]; } && [ "$a" -le 2 ] ||
-        { spare_footprint >&2; return 1; }
+        { spare_footprint >&2; ls -la "$DATA/sandbox-pool" >&2; return 1; }
 }
 
 # spare_ready: one spare sandbox, whole.
