@@ -257,9 +257,9 @@ YAML
         spare=$(pgrep -f "husk-supervisor $DATA/sandbox-pool/")
         spare_dir=$(tr '\0' ' ' <"/proc/$spare/cmdline" | awk '{ print $2 }')
         [ -d "$spare_dir" ]
-        # and the empty dirs the pool made ahead for the next pod's dir and log dir
-        wait_for 10 test -n "$(find "$DATA/sandbox-pool" -maxdepth 1 -name 'dir-*')"
+        # and the empty dirs the pool made ahead (before the spare) for the next pod's dir and log dir
         ahead=$(find "$DATA/sandbox-pool" -maxdepth 1 -name 'dir-*')
+        [ -n "$ahead" ]
     fi
     node_kill
     [ "$(supervisors)" = "$supervisors" ]
@@ -304,6 +304,25 @@ one_spare() { [ "$(pgrep -fc "husk-supervisor $DATA/sandbox-pool/")" = 1 ]; }
     # The mirror goes once the pod has stopped: nothing of it is left, its network included.
     [ ! -e "$DATA/pods/$new" ] && [ ! -e "$DATA/network/$new.json" ]
     ! iptables-save | grep -F -e "$ip/" -e "$new"
+}
+
+@test "pods: a new pod takes the spare sandbox and a dir made ahead: its supervisor was waiting already" {
+    # cgroup v1 hosts only: cgroup2 cannot rename a cgroup, so there are no spares.
+    [ -d /sys/fs/cgroup/pids ] || return 0
+    wait_for 10 one_spare
+    spare=$(pgrep -f "husk-supervisor $DATA/sandbox-pool/")
+    inodes=$(find "$DATA/sandbox-pool" -maxdepth 1 -name 'dir-*' -printf '%i\n')
+    [ -n "$inodes" ]
+    make_pod taker
+    wait_for 30 phase_is taker Running
+    uid=$(hk get pod taker -o json | jq -r .metadata.uid)
+    [ "$(pgrep -f "husk-supervisor $DATA/pods/$uid/")" = "$spare" ]
+    grep -qx "$(stat -c %i "$DATA/pods/$uid")" <<<"$inodes"
+    # and its place is taken by a new spare
+    wait_for 10 one_spare
+    [ "$(pgrep -f "husk-supervisor $DATA/sandbox-pool/")" != "$spare" ]
+    hk delete pod taker --grace-period 2
+    wait_for 30 gone taker
 }
 
 @test "pods: a deleted pod is stopped and nothing of it is left on the node" {
