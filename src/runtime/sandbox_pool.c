@@ -303,6 +303,13 @@ void runtime_sandbox_pool_settled(struct runtime_sandbox_pool *p)
     pthread_mutex_unlock(&p->lock);
 }
 
+/* A pod takes what the pool made: no spare is made until it has started (or 50 ms pass). Under the lock. */
+static void note_take(struct runtime_sandbox_pool *p)
+{
+    p->taken_ms = husk_now_ms();
+    p->settled = false;
+}
+
 /* Takes a spare; with none ready, the first pod to come waits a little for the one being made (it is further
  * along than a sandbox made afresh, and two made at once slow each other); the others make their own. Under
  * the lock. */
@@ -317,8 +324,7 @@ static struct runtime_sandbox *take(struct runtime_sandbox_pool *p)
         p->claimed = false;
     }
     struct runtime_sandbox *s = p->count > 0 ? p->spares[--p->count] : NULL;
-    p->taken_ms = husk_now_ms();
-    p->settled = false;
+    note_take(p);
     pthread_cond_broadcast(&p->cond);
     return s;
 }
@@ -330,8 +336,7 @@ int runtime_sandbox_pool_take_dir(struct runtime_sandbox_pool *p, const char *pa
         pthread_mutex_lock(&p->lock);
         if (p->dir_count > 0)
             n = p->dirs[--p->dir_count];
-        p->taken_ms = husk_now_ms();
-        p->settled = false;
+        note_take(p);
         pthread_mutex_unlock(&p->lock);
     }
     if (n != 0) {

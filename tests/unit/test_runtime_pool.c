@@ -90,6 +90,15 @@ static struct runtime_sandbox_pool *new_pool(const struct pod_fixture *f, char *
     return pool;
 }
 
+/* Frees the pool, once it has made its next spare, and checks that no spare's cgroup is left. */
+static void free_pool(const struct pod_fixture *f, struct runtime_sandbox_pool *pool, const char *pool_dir)
+{
+    pid_t next = spare_pid(pool, pool_dir);
+    runtime_sandbox_pool_free(pool);
+    waitpid(next, NULL, 0);
+    CHECK_INT_EQ(spare_cgroups(f), 0);
+}
+
 static bool on_cgroup_v1(void)
 {
     const struct runtime_cgroup_manager *m;
@@ -180,10 +189,7 @@ TEST_WITH_TIMEOUT(runtime_pool_spares_are_not_for_host_namespaces_and_dead_ones_
     struct runtime_sandbox_config c = {.hostname = "fresh", .pool = pool};
     fixture_pod_with(&f, &c);
     CHECK(f.sandbox->supervisor_pid != spare && fixture_pid_alive(f.sandbox->supervisor_pid));
-    pid_t next = spare_pid(pool, pool_dir);
-    runtime_sandbox_pool_free(pool);
-    waitpid(next, NULL, 0);
-    CHECK_INT_EQ(spare_cgroups(&f), 0);
+    free_pool(&f, pool, pool_dir);
     fixture_remove(&f);
 }
 
@@ -250,11 +256,7 @@ TEST_WITH_TIMEOUT(runtime_pool_pods_one_after_another_each_take_a_spare, 60)
     CHECK(fixture_pid_alive(f.sandbox->supervisor_pid));
     cleanup_free char *cmdline = read_proc(f.sandbox->supervisor_pid, "cmdline");
     CHECK(cmdline != NULL && strcmp(cmdline + strlen(cmdline) + 1, f.state_dir) == 0);
-    CHECK_INT_EQ(runtime_sandbox_pool_ready(pool), 0);
-    pid_t next = spare_pid(pool, pool_dir);
-    runtime_sandbox_pool_free(pool);
-    waitpid(next, NULL, 0);
-    CHECK_INT_EQ(spare_cgroups(&f), 0);
+    free_pool(&f, pool, pool_dir);
     fixture_remove(&f);
 }
 
