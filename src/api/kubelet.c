@@ -55,32 +55,81 @@ static char *host_address(void)
     return strdup(buf);
 }
 
-/* Writes status into the pod named like pod (for a static pod: its mirror), retrying on conflicts. */
+/* The pod a status was last written into, taken out of k->written; NULL if none is kept. */
+static json_t *take_written(struct api_kubelet *k, const struct store_key *key)
+{
+    json_t *obj = NULL;
+    pthread_mutex_lock(&k->lock);
+    for (size_t i = 0; i < sizeof k->written / sizeof k->written[0] && obj == NULL; i++) {
+        json_t *o = k->written[i];
+        if (o != NULL && strcmp(objects_meta_name(o), key->name) == 0 &&
+            strcmp(objects_meta_namespace(o), key->ns) == 0) {
+            obj = o;
+            k->written[i] = NULL;
+        }
+    }
+    pthread_mutex_unlock(&k->lock);
+    return obj;
+}
+
+/* Keeps obj, as written, in place of the oldest kept. */
+static void keep_written(struct api_kubelet *k, json_t *obj)
+{
+    pthread_mutex_lock(&k->lock);
+    json_t **slot = &k->written[k->written_next++ % (sizeof k->written / sizeof k->written[0])];
+    json_t *old = *slot;
+    *slot = obj;
+    pthread_mutex_unlock(&k->lock);
+    json_decref(old);
+}
+
+void api_kubelet_forget_written(struct api_kubelet *k)
+{
+    for (size_t i = 0; i < sizeof k->written / sizeof k->written[0]; i++) {
+        json_decref(k->written[i]);
+        k->written[i] = NULL;
+    }
+}
+
+/* Whether obj is the API object of the node's pod: the pod itself (its uid), or for a static pod its mirror.
+ */
+static bool is_pods_object(const json_t *obj, const json_t *pod)
+{
+    const char *want = api_kubelet_is_static(pod) ? api_kubelet_uid(pod) : NULL;
+    const char *have = want != NULL ? api_kubelet_annotation(obj, MIRROR_ANNOTATION) : api_kubelet_uid(obj);
+    return have != NULL && strcmp(have, want != NULL ? want : api_kubelet_uid(pod)) == 0;
+}
+
+/* Writes status into the pod named like pod (for a static pod: its mirror), retrying on conflicts. A pod's
+ * statuses come close together (a start writes three or four), and reading and parsing the pod each time
+ * was half of a status write's instructions: the next write starts from the object as the last one wrote
+ * it, and names that version, so a pod changed meanwhile (a label, a delete) fails as stale and is read
+ * afresh. */
 void api_kubelet_write_status(struct api_kubelet *k, const json_t *pod, const json_t *status)
 {
     struct store_key key = {"pods", objects_meta_namespace(pod), objects_meta_name(pod)};
     for (int attempt = 0; attempt < 5; attempt++) {
-        json_t *obj = NULL;
+        json_t *obj = attempt == 0 ? take_written(k, &key) : NULL;
+        if (obj != NULL && !is_pods_object(obj, pod)) {
+            json_decref(obj); /* another pod of that name, since */
+            obj = NULL;
+        }
         husk_error err = {0};
-        if (store_get(k->store, &key, &obj, &err) < 0)
+        if (obj == NULL && store_get(k->store, &key, &obj, &err) < 0)
             return; /* gone, or a mirror not made yet */
-        const char *want = api_kubelet_is_static(pod) ? api_kubelet_uid(pod) : NULL;
-        bool same = want != NULL ? api_kubelet_annotation(obj, MIRROR_ANNOTATION) != NULL &&
-                                       strcmp(api_kubelet_annotation(obj, MIRROR_ANNOTATION), want) == 0
-                                 : api_kubelet_uid(obj) != NULL &&
-                                       strcmp(api_kubelet_uid(obj), api_kubelet_uid(pod)) == 0;
-        if (!same) {
+        if (!is_pods_object(obj, pod)) {
             json_decref(obj);
             return;
         }
         json_object_set(obj, "status", (json_t *)status);
         /* Unsynced, as the kubelet's status manager does not wait either: the worker goes on at once. */
         int r = store_update_unsynced(k->store, &key, obj, store_object_rv(obj), &err);
-        if (r == 0)
+        if (r == 0) {
             api_kubelet_own_write(k, store_object_rv(obj));
-        json_decref(obj);
-        if (r == 0)
+            keep_written(k, obj);
             return;
+        }
+        json_decref(obj);
         if (err.code != ESTALE)
             return;
     }
@@ -343,6 +392,7 @@ void api_kubelet_stop(struct api_kubelet *k)
     node_agent_free(k->agent);
     /* Every worker is gone: what they queued is written before the store closes. */
     api_kubelet_writer_stop(k);
+    api_kubelet_forget_written(k);
     node_cni_free(k->cni);
     image_store_close(k->images);
     json_decref(k->synced);

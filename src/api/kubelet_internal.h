@@ -39,6 +39,9 @@ struct api_kubelet {
      * not parse again: nothing but what it wrote changed in them. Under lock. */
     int64_t own_rvs[64];
     unsigned own_next;
+    /* The pods a status was last written into, as written (api_kubelet_write_status). Under lock. */
+    json_t *written[16];
+    unsigned written_next;
     /* kubelet_writer.c: the queues of the node's writes, oldest first (statuses and deletes; events), and
      * their thread */
     pthread_mutex_t write_lock;
@@ -61,6 +64,8 @@ bool api_kubelet_is_own_write(struct api_kubelet *k, int64_t rv);
 /* kubelet.c: the hooks the node agent calls, and the writes they queue. */
 extern const struct node_agent_hooks api_kubelet_hooks_template;
 void api_kubelet_write_status(struct api_kubelet *k, const json_t *pod, const json_t *status);
+/* Drops the pods kept by api_kubelet_write_status. */
+void api_kubelet_forget_written(struct api_kubelet *k);
 void api_kubelet_write_event(struct api_kubelet *k, const json_t *pod, const char *type, const char *reason,
                              const char *field_path, const char *message, const char *now);
 void api_kubelet_write_gone(struct api_kubelet *k, const json_t *pod);

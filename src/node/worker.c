@@ -392,6 +392,7 @@ void node_worker_join_and_free(struct node_pod_worker *w)
         json_decref(w->containers[i].last_state);
         free(w->containers[i].image_id);
         free(w->containers[i].image_name);
+        free(w->containers[i].prepared);
     }
     free(w->containers);
     runtime_sandbox_free(w->sandbox);

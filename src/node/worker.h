@@ -44,6 +44,7 @@ struct node_container {
     int watch;                        /* inotify watch of its state dir, or -1 */
     struct node_probe_state probes[NODE_PROBE_KINDS];
     int64_t kill_deadline_ms; /* a kill for restart is under way: SIGKILL then; 0 when none */
+    char *prepared;           /* made ready while the init containers ran, with this config (its text) */
 };
 
 struct node_pod_worker {
@@ -104,6 +105,9 @@ int64_t node_worker_sync(struct node_pod_worker *w);
 
 /* worker_start.c: starts one container (image, config, create, start); the state is updated either way. */
 void node_worker_start_container(struct node_pod_worker *w, struct node_container *c);
+/* Before the last init container starts: the app containers that can be are created and made ready to
+ * exec (runtime_container_prepare), so that each starts at once when the init containers are done. */
+void node_worker_prepare_apps(struct node_pod_worker *w);
 /* Reads back the runtime's record of a container that exited. */
 void node_worker_refresh_container(struct node_pod_worker *w, struct node_container *c, bool *ret_exited);
 

@@ -283,6 +283,39 @@ static void mark_running(struct node_pod_worker *w, struct node_container *c,
     node_worker_wake(w);
 }
 
+static void start_failed(struct node_pod_worker *w, struct node_container *c, const husk_error *err)
+{
+    c->runs++;
+    json_decref(c->state);
+    c->state = json_pack("{s:{s:i,s:s,s:s}}", "terminated", "exitCode", 128, "reason", "StartError",
+                         "message", err->message);
+    c->started_ms = husk_now_ms();
+    node_worker_event(w, c, "Warning", "Failed", "Error: %s", err->message);
+}
+
+/* Starts the container made (created, or prepared) for this run; frees arena and img. */
+static void start_created(struct node_pod_worker *w, struct node_container *c, struct image *img,
+                          struct husk_arena *arena)
+{
+    husk_error err = {0};
+    struct runtime_container_status st = {0};
+    node_worker_event(w, c, "Normal", "Created", "Created container %s", c->name);
+    int r = runtime_container_start(w->sandbox, c->name, &err);
+    husk_crash_point("container-start");
+    if (r == 0)
+        r = runtime_container_status(w->sandbox, c->name, &st, &err);
+    husk_arena_free(arena);
+    image_free(img);
+    if (r < 0) {
+        start_failed(w, c, &err);
+        return;
+    }
+    mark_running(w, c, &st);
+    node_worker_event(w, c, "Normal", "Started", "Started container %s", c->name);
+    node_worker_post_start(w, c);
+    /* It may have exited already (a quick /bin/true): the next refresh records that. */
+}
+
 void node_worker_start_container(struct node_pod_worker *w, struct node_container *c)
 {
     struct image *img = ensure_image(w, c);
@@ -300,6 +333,17 @@ void node_worker_start_container(struct node_pod_worker *w, struct node_containe
         return;
     }
     c->stop_signal = config.stop_signal;
+    /* Made ready ahead, as it would be made now: it only has to exec (a config that changed meanwhile, a
+     * ConfigMap's env say, makes it afresh). */
+    char *now = c->prepared != NULL ? runtime_container_config_text(&config) : NULL;
+    bool ready = now != NULL && c->exists && strcmp(now, c->prepared) == 0;
+    free(now);
+    free(c->prepared);
+    c->prepared = NULL;
+    if (ready) {
+        start_created(w, c, img, &arena);
+        return;
+    }
     if (c->exists) {
         if (c->watch >= 0)
             inotify_rm_watch(w->inotify_fd, c->watch);
@@ -307,31 +351,69 @@ void node_worker_start_container(struct node_pod_worker *w, struct node_containe
         runtime_container_remove(w->sandbox, c->name, &err);
         c->exists = false;
     }
-    struct runtime_container_status st = {0};
-    int r = runtime_container_create(w->sandbox, &config, &err);
-    if (r == 0) {
+    if (runtime_container_create(w->sandbox, &config, &err) == 0) {
         c->exists = true;
-        node_worker_event(w, c, "Normal", "Created", "Created container %s", c->name);
-        r = runtime_container_start(w->sandbox, c->name, &err);
-        husk_crash_point("container-start");
-    }
-    if (r == 0)
-        r = runtime_container_status(w->sandbox, c->name, &st, &err);
-    husk_arena_free(&arena);
-    image_free(img);
-    if (r < 0) {
-        c->runs++;
-        json_decref(c->state);
-        c->state = json_pack("{s:{s:i,s:s,s:s}}", "terminated", "exitCode", 128, "reason", "StartError",
-                             "message", err.message);
-        c->started_ms = husk_now_ms();
-        node_worker_event(w, c, "Warning", "Failed", "Error: %s", err.message);
+        start_created(w, c, img, &arena);
         return;
     }
-    mark_running(w, c, &st);
-    node_worker_event(w, c, "Normal", "Started", "Started container %s", c->name);
-    node_worker_post_start(w, c);
-    /* It may have exited already (a quick /bin/true): the next refresh records that. */
+    husk_arena_free(&arena);
+    image_free(img);
+    start_failed(w, c, &err);
+}
+
+/* Whether the app container c can be made ready before the init containers are done: first run, not made
+ * yet, its image here and not to be pulled again, and a pod whose containers do not share a PID namespace
+ * (where the waiting process would be seen); not with a tty or stdin, which attach may open early. */
+static bool preparable(const struct node_pod_worker *w, const struct node_container *c)
+{
+    const json_t *spec = objects_pod_spec(w->pod);
+    bool flag = false;
+    if ((objects_get_bool(spec, "shareProcessNamespace", &flag) && flag) ||
+        (objects_get_bool(spec, "hostPID", &flag) && flag))
+        return false;
+    if (c->kind != NODE_CONTAINER_APP || c->exists || c->runs > 0 || c->prepared != NULL)
+        return false;
+    if ((objects_get_bool(c->spec, "tty", &flag) && flag) ||
+        (objects_get_bool(c->spec, "stdin", &flag) && flag))
+        return false;
+    const char *name = objects_get_string(c->spec, "image");
+    const char *policy_text = objects_get_string(c->spec, "imagePullPolicy");
+    enum image_pull_policy policy = image_default_pull_policy(name ? name : "");
+    if (policy_text != NULL)
+        image_pull_policy_parse(policy_text, &policy);
+    return name != NULL && policy != IMAGE_PULL_ALWAYS;
+}
+
+void node_worker_prepare_apps(struct node_pod_worker *w)
+{
+    const struct node_agent_config *config = node_agent_config(w->agent);
+    for (size_t i = 0; i < w->count; i++) {
+        struct node_container *c = &w->containers[i];
+        if (!preparable(w, c))
+            continue;
+        struct image *img = NULL;
+        husk_error err = {0};
+        /* Quietly: the image's events come when the container starts, as they would without this. */
+        if (image_get_unpacked(config->images, objects_get_string(c->spec, "image"), &img, &err) < 0) {
+            image_free(img);
+            continue;
+        }
+        struct husk_arena arena = {0};
+        struct runtime_container_config cc = {0};
+        char *text = NULL;
+        if (build_config(w, c, img, &arena, &cc, &err) == 0 &&
+            (text = runtime_container_config_text(&cc)) != NULL &&
+            runtime_container_create(w->sandbox, &cc, &err) == 0) {
+            c->exists = true;
+            if (runtime_container_prepare(w->sandbox, c->name, &err) == 0) {
+                c->prepared = text;
+                text = NULL;
+            }
+        }
+        free(text);
+        husk_arena_free(&arena);
+        image_free(img);
+    }
 }
 
 /* The termination message: the file at terminationMessagePath, or with FallbackToLogsOnError and an

@@ -87,6 +87,17 @@ void node_worker_stop_containers(struct node_pod_worker *w, int64_t grace_second
 {
     if (w->sandbox == NULL)
         return;
+    for (size_t i = 0; i < w->count; i++) {
+        struct node_container *c = &w->containers[i];
+        if (c->prepared == NULL)
+            continue;
+        /* Made ready for a start that will not come (node_worker_prepare_apps). */
+        husk_error ignored = {0};
+        runtime_container_remove(w->sandbox, c->name, &ignored);
+        c->exists = false;
+        free(c->prepared);
+        c->prepared = NULL;
+    }
     int64_t deadline = husk_now_ms() + grace_seconds * 1000;
     struct node_container *apps[w->count ? w->count : 1];
     size_t n = 0;

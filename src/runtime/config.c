@@ -36,7 +36,7 @@ static json_t *resources_json(const struct runtime_resources *r)
                      (json_int_t)r->cpu_period_us, "pids", (json_int_t)r->pids_limit);
 }
 
-int runtime_container_config_save(const struct runtime_container_config *c, const char *path, husk_error *err)
+char *runtime_container_config_text(const struct runtime_container_config *c)
 {
     json_t *groups = json_array();
     for (size_t i = 0; i < c->supplementary_group_count; i++)
@@ -53,10 +53,14 @@ int runtime_container_config_save(const struct runtime_container_config *c, cons
         json_object_set_new(root, "log_rotate",
                             json_pack("{s:I, s:i}", "max_bytes", (json_int_t)c->log_max_bytes, "max_files",
                                       c->log_max_files));
-    if (root == NULL)
-        return husk_error_set(err, EINVAL, "encoding the config of container %s", c->name);
-    cleanup_free char *text = json_dumps(root, JSON_COMPACT);
+    char *text = root != NULL ? json_dumps(root, JSON_COMPACT) : NULL;
     json_decref(root);
+    return text;
+}
+
+int runtime_container_config_save(const struct runtime_container_config *c, const char *path, husk_error *err)
+{
+    cleanup_free char *text = runtime_container_config_text(c);
     if (text == NULL)
         return husk_error_set(err, ENOMEM, "encoding the config of container %s", c->name);
     return runtime_write_file_atomic(path, text, err);

@@ -52,7 +52,7 @@ int runtime_container_create(struct runtime_sandbox *s, const struct runtime_con
         return -1;
     const struct runtime_cgroup_manager *cgroups;
     container_cgroup(s, c->name, cgroup, sizeof cgroup);
-    if (runtime_cgroup_manager_get(&cgroups, err) < 0 || cgroups->create(cgroup, err) < 0 ||
+    if (runtime_cgroup_manager_get(&cgroups, err) < 0 || cgroups->create_container(cgroup, err) < 0 ||
         cgroups->set_resources(cgroup, &c->resources, err) < 0)
         return husk_error_wrap(err, "container %s", c->name);
     struct runtime_container_status status = {.state = RUNTIME_CONTAINER_CREATED};
@@ -60,13 +60,24 @@ int runtime_container_create(struct runtime_sandbox *s, const struct runtime_con
     return runtime_state_save(path, &status, err);
 }
 
-int runtime_container_start(struct runtime_sandbox *s, const char *name, husk_error *err)
+/* Asks the supervisor "VERB NAME" of a container that has a dir. */
+static int container_request(struct runtime_sandbox *s, const char *verb, const char *name, husk_error *err)
 {
     char dir[4096], request[256], reply[64];
     if (container_dir(s, name, dir, sizeof dir, err) < 0)
         return -1;
-    snprintf(request, sizeof request, "start %s", name);
+    snprintf(request, sizeof request, "%s %s", verb, name);
     return runtime_supervisor_request(s->state_dir, request, reply, sizeof reply, err);
+}
+
+int runtime_container_start(struct runtime_sandbox *s, const char *name, husk_error *err)
+{
+    return container_request(s, "start", name, err);
+}
+
+int runtime_container_prepare(struct runtime_sandbox *s, const char *name, husk_error *err)
+{
+    return container_request(s, "prepare", name, err);
 }
 
 int runtime_container_kill(struct runtime_sandbox *s, const char *name, int signal, husk_error *err)
@@ -184,7 +195,7 @@ int runtime_container_remove(struct runtime_sandbox *s, const char *name, husk_e
     }
     const struct runtime_cgroup_manager *cgroups;
     container_cgroup(s, name, cgroup, sizeof cgroup);
-    if (runtime_cgroup_manager_get(&cgroups, err) < 0 || cgroups->destroy(cgroup, err) < 0)
+    if (runtime_cgroup_manager_get(&cgroups, err) < 0 || cgroups->destroy_container(cgroup, err) < 0)
         return -1;
     return runtime_remove_tree(dir, err);
 }

@@ -163,6 +163,16 @@ int runtime_container_create(struct runtime_sandbox *sandbox, const struct runti
 /* Starts it; returns once its process has exec'd (or failed to: the state then reads StartError). */
 int runtime_container_start(struct runtime_sandbox *sandbox, const char *name, husk_error *err);
 
+/* Makes a created container's process ready to exec (its namespaces, cgroup and root all set up) and has it
+ * wait; runtime_container_start then only lets it exec. Returns at once, while the process sets up: a pod's
+ * app containers are made ready while its init containers run, which they do not see (each has its own
+ * PID namespace; do not use with a shared or host PID namespace). runtime_container_remove ends it. */
+int runtime_container_prepare(struct runtime_sandbox *sandbox, const char *name, husk_error *err);
+
+/* The config as the runtime records it (the text of its config.json): two configs with the same text make
+ * the same container. malloc'd; NULL when out of memory. */
+char *runtime_container_config_text(const struct runtime_container_config *config);
+
 /* The stop signal, up to grace_seconds for the container to exit, then SIGKILL; returns once it exited. */
 int runtime_container_stop(struct runtime_sandbox *sandbox, const char *name, int grace_seconds,
                            husk_error *err);

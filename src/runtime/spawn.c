@@ -4,6 +4,7 @@
 #include "base/cleanup.h"
 #include "runtime/mounts.h"
 #include "runtime/security.h"
+#include "runtime/supervisor_setup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -84,7 +86,33 @@ struct child_fds {
     int sync;
     int tty_slave;
     int out, err;
+    int go; /* held: the read end it waits on before exec; else -1 */
 };
+
+/* What a held child writes once it is ready to exec, before it waits for its go. */
+#define HELD_BYTE '\001'
+
+/* A held child: reports that it is ready, then waits; EOF instead of a byte means it is not wanted. Meanwhile
+ * it shows as what it is (its title was the supervisor's, which the supervisor's state dir points into: not
+ * to be replaced before the root is set up). */
+static void wait_for_go(const struct runtime_spawn_request *r, const struct child_fds *fds)
+{
+    if (fds->go < 0)
+        return;
+    char title[4200];
+    snprintf(title, sizeof title, "husk-prepared %s", r->container_dir);
+    runtime_supervisor_title_replace(title);
+    prctl(PR_SET_NAME, "husk-prepared", 0, 0, 0);
+    char byte = HELD_BYTE;
+    if (write(fds->sync, &byte, 1) != 1)
+        _exit(127);
+    ssize_t n;
+    while ((n = read(fds->go, &byte, 1)) < 0 && errno == EINTR)
+        ;
+    if (n != 1)
+        _exit(0);
+    close(fds->go);
+}
 
 static void set_stdio(const struct child_fds *fds, husk_error *err)
 {
@@ -110,7 +138,7 @@ __attribute__((noreturn)) static void child_main(const struct runtime_spawn_requ
     husk_error err = {0};
     runtime_child_reset_signals();
     umask(0);
-    if (r->cgroups->enter(r->cgroup_path, 0, &err) < 0)
+    if (r->cgroups->enter_container(r->cgroup_path, 0, &err) < 0)
         runtime_child_fail(fds->sync, &err);
     set_stdio(fds, &err);
     struct runtime_rootfs_request rootfs = {r->config, r->container_dir, r->sandbox_dir,
@@ -123,14 +151,15 @@ __attribute__((noreturn)) static void child_main(const struct runtime_spawn_requ
         husk_error_set_errno(&err, errno, "working directory %s", cwd);
         runtime_child_fail(fds->sync, &err);
     }
+    wait_for_go(r, fds);
     if (runtime_security_apply(r->config, &err) < 0 || runtime_child_close_fds(&err) < 0)
         runtime_child_fail(fds->sync, &err);
     runtime_child_exec(r->config->argv, r->config->env, &err);
     runtime_child_fail(fds->sync, &err);
 }
 
-/* Reads the child's report: EOF alone means it reached exec. */
-static int read_report(int fd, husk_error *err)
+/* Reads the child's report: EOF alone (after HELD_BYTE from a held child) means it reached exec. */
+static int read_report(int fd, bool held, husk_error *err)
 {
     char message[HUSK_ERROR_MESSAGE_MAX];
     size_t len = 0;
@@ -142,7 +171,12 @@ static int read_report(int fd, husk_error *err)
             break;
     }
     message[len] = '\0';
-    return len > 0 ? husk_error_set(err, EINVAL, "%s", message) : 0;
+    const char *text = message;
+    if (held && len == 0)
+        return husk_error_set(err, ECHILD, "the process ended before it was started");
+    if (held && message[0] == HELD_BYTE)
+        text++;
+    return text[0] != '\0' ? husk_error_set(err, EINVAL, "%s", text) : 0;
 }
 
 static int make_stdio(bool tty, int parent_ends[2], int child_ends[2], husk_error *err)
@@ -172,9 +206,13 @@ static int make_stdio(bool tty, int parent_ends[2], int child_ends[2], husk_erro
 int runtime_container_spawn(const struct runtime_spawn_request *r, struct runtime_spawned *ret,
                             husk_error *err)
 {
-    int parent_ends[2] = {-1, -1}, child_ends[2] = {-1, -1}, sync[2];
+    int parent_ends[2] = {-1, -1}, child_ends[2] = {-1, -1}, sync[2], go[2] = {-1, -1};
     if (make_stdio(r->config->tty, parent_ends, child_ends, err) < 0)
         return -1;
+    if (r->hold && pipe2(go, O_CLOEXEC) < 0) {
+        husk_error_set_errno(err, errno, "pipe");
+        goto fail;
+    }
     if (pipe2(sync, O_CLOEXEC) < 0) {
         husk_error_set_errno(err, errno, "pipe");
         goto fail;
@@ -188,10 +226,17 @@ int runtime_container_spawn(const struct runtime_spawn_request *r, struct runtim
     pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
     if (pid == 0) {
         close(sync[0]);
-        struct child_fds fds = {sync[1], r->config->tty ? child_ends[0] : -1, child_ends[0], child_ends[1]};
+        if (go[1] >= 0)
+            close(go[1]); /* else its own copy would keep the EOF of a cancel from it */
+        struct child_fds fds = {sync[1], r->config->tty ? child_ends[0] : -1, child_ends[0], child_ends[1],
+                                go[0]};
         child_main(r, &fds);
     }
     close(sync[1]);
+    if (go[0] >= 0) {
+        close(go[0]);
+        go[0] = -1;
+    }
     if (pid < 0) {
         husk_error_set_errno(err, errno, "clone3 for container %s", r->config->name);
         close(sync[0]);
@@ -202,24 +247,16 @@ int runtime_container_spawn(const struct runtime_spawn_request *r, struct runtim
     char ns[64];
     snprintf(ns, sizeof ns, "/proc/%d/ns/mnt", (int)host_pid);
     int mnt_ns_fd = host_pid > 0 ? open(ns, O_RDONLY | O_CLOEXEC) : -1;
-    int reported = read_report(sync[0], err);
-    close(sync[0]);
     for (int i = 0; i < 2; i++)
         if (child_ends[i] >= 0)
             close(child_ends[i]);
-    if (reported < 0) {
-        waitpid(pid, NULL, 0);
-        close(pidfd);
-        if (mnt_ns_fd >= 0)
-            close(mnt_ns_fd);
-        for (int i = 0; i < 2; i++)
-            if (parent_ends[i] >= 0)
-                close(parent_ends[i]);
-        return husk_error_wrap(err, "starting container %s", r->config->name);
-    }
-    *ret = (struct runtime_spawned){pid, host_pid, pidfd, parent_ends[0], parent_ends[1], mnt_ns_fd};
-    return 0;
+    *ret = (struct runtime_spawned){pid,       host_pid, pidfd, parent_ends[0], parent_ends[1],
+                                    mnt_ns_fd, sync[0],  go[1]};
+    return r->hold ? 0 : runtime_spawn_release(ret, r->config->name, err);
 fail:
+    for (int i = 0; i < 2; i++)
+        if (go[i] >= 0)
+            close(go[i]);
     for (int i = 0; i < 2; i++) {
         if (parent_ends[i] >= 0)
             close(parent_ends[i]);
@@ -227,4 +264,40 @@ fail:
             close(child_ends[i]);
     }
     return -1;
+}
+
+int runtime_spawn_release(struct runtime_spawned *s, const char *name, husk_error *err)
+{
+    bool held = s->go_fd >= 0;
+    if (held) {
+        ssize_t ignored = write(s->go_fd, "g", 1); /* a child gone already reports (or not) below */
+        (void)ignored;
+        close(s->go_fd);
+        s->go_fd = -1;
+    }
+    int reported = read_report(s->sync_fd, held, err);
+    close(s->sync_fd);
+    s->sync_fd = -1;
+    if (reported == 0)
+        return 0;
+    waitpid(s->pid, NULL, 0);
+    int *fds[] = {&s->pidfd, &s->mnt_ns_fd, &s->stdout_fd, &s->stderr_fd};
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+        if (*fds[i] >= 0) {
+            close(*fds[i]);
+            *fds[i] = -1;
+        }
+    return husk_error_wrap(err, "starting container %s", name);
+}
+
+void runtime_spawn_cancel(struct runtime_spawned *s)
+{
+    if (s->pidfd >= 0)
+        syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
+    int *fds[] = {&s->go_fd, &s->sync_fd};
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+        if (*fds[i] >= 0) {
+            close(*fds[i]);
+            *fds[i] = -1;
+        }
 }

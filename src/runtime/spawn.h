@@ -16,6 +16,8 @@ struct runtime_spawn_request {
     const struct runtime_sandbox_info *sandbox;
     const struct runtime_cgroup_manager *cgroups;
     const char *cgroup_path; /* the container's */
+    bool hold; /* stop before exec until runtime_spawn_release: the child is made ready while its pod's init
+                  containers run, and started once they are done */
 };
 
 struct runtime_spawned {
@@ -25,10 +27,17 @@ struct runtime_spawned {
     int stdout_fd; /* read ends; with a tty, stdout_fd is the pty master and stderr_fd is -1 */
     int stderr_fd;
     int mnt_ns_fd; /* the container's mount namespace, held (see supervisor.c); -1 if it could not be */
+    int sync_fd;   /* held: the child's report, which runtime_spawn_release reads; else -1 */
+    int go_fd;     /* held: one byte written lets it exec, closing it ends it; else -1 */
 };
 
+/* Returns once the child reached exec (or failed); with request->hold, at once after the clone. */
 int runtime_container_spawn(const struct runtime_spawn_request *request, struct runtime_spawned *ret_spawned,
                             husk_error *err);
+/* Lets a held child exec, and returns once it did (or failed: then it is reaped and its fds closed). */
+int runtime_spawn_release(struct runtime_spawned *spawned, const char *name, husk_error *err);
+/* Ends a held child (SIGKILL; it exec'd nothing) and closes its report and go fds; the caller reaps it. */
+void runtime_spawn_cancel(struct runtime_spawned *spawned);
 
 /* For a child about to exec: default signal handlers and an empty mask. */
 void runtime_child_reset_signals(void);

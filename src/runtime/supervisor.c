@@ -34,6 +34,8 @@ struct sup_container {
     int log_max_files;
     long oom_kills_at_start;
     bool running;
+    bool prepared;      /* its process waits to exec (handle_prepare) */
+    int sync_fd, go_fd; /* then: its report, and its go (runtime_spawn_release) */
     struct runtime_container_status status;
     struct sup_container *next;
 };
@@ -147,8 +149,20 @@ static bool pump_stream(struct supervisor *s, struct sup_container *c, int *fd, 
     }
 }
 
+/* A prepared process that will not be started is killed; reap_children reaps it. */
+static void cancel_prepared(struct sup_container *c)
+{
+    if (!c->prepared)
+        return;
+    struct runtime_spawned held = {.pidfd = c->pidfd, .sync_fd = c->sync_fd, .go_fd = c->go_fd};
+    runtime_spawn_cancel(&held);
+    c->sync_fd = c->go_fd = -1;
+    c->prepared = false;
+}
+
 static void close_container_fds(struct sup_container *c)
 {
+    cancel_prepared(c);
     int *fds[] = {&c->pidfd, &c->out_fd, &c->err_fd, &c->log_fd, &c->mnt_ns_fd};
     for (size_t i = 0; i < 5; i++)
         if (*fds[i] >= 0) {
@@ -287,10 +301,19 @@ static int spawn(struct supervisor *s, struct sup_container *c, const struct run
     s->cgroups->oom_kill_count(cgroup, &c->oom_kills_at_start, &ignored);
     if ((c->log_fd = open_log(s, c, config, err)) < 0)
         return -1;
-    struct runtime_spawn_request request = {config, dir, s->state_dir, &s->info, s->cgroups, cgroup};
     struct runtime_spawned spawned;
-    if (runtime_container_spawn(&request, &spawned, err) < 0)
-        return -1;
+    if (c->prepared) {
+        spawned = (struct runtime_spawned){c->pid,    c->host_pid,  c->pidfd,   c->out_fd,
+                                           c->err_fd, c->mnt_ns_fd, c->sync_fd, c->go_fd};
+        c->pidfd = c->out_fd = c->err_fd = c->mnt_ns_fd = c->sync_fd = c->go_fd = -1;
+        c->prepared = false;
+        if (runtime_spawn_release(&spawned, config->name, err) < 0)
+            return -1;
+    } else {
+        struct runtime_spawn_request request = {config, dir, s->state_dir, &s->info, s->cgroups, cgroup};
+        if (runtime_container_spawn(&request, &spawned, err) < 0)
+            return -1;
+    }
     *c = (struct sup_container){.pid = spawned.pid,
                                 .host_pid = spawned.host_pid,
                                 .pidfd = spawned.pidfd,
@@ -304,6 +327,8 @@ static int spawn(struct supervisor *s, struct sup_container *c, const struct run
                                 .log_max_files = c->log_max_files,
                                 .oom_kills_at_start = c->oom_kills_at_start,
                                 .running = true,
+                                .sync_fd = -1,
+                                .go_fd = -1,
                                 .next = c->next};
     snprintf(c->name, sizeof c->name, "%s", config->name);
     c->status = (struct runtime_container_status){
@@ -314,27 +339,88 @@ static int spawn(struct supervisor *s, struct sup_container *c, const struct run
     return 0;
 }
 
+/* The container's entry, added to the list if it has none. */
+static struct sup_container *find_or_add(struct supervisor *s, const char *name)
+{
+    struct sup_container *c = find_container(s, name);
+    if (c != NULL || (c = calloc(1, sizeof *c)) == NULL)
+        return c;
+    snprintf(c->name, sizeof c->name, "%s", name);
+    c->pidfd = c->out_fd = c->err_fd = c->log_fd = c->mnt_ns_fd = c->sync_fd = c->go_fd = -1;
+    c->next = s->containers;
+    s->containers = c;
+    return c;
+}
+
+/* The container's config.json, and its entry in *ret (added if it has none); NULL with the reply written
+ * when either fails. */
+static struct runtime_loaded_container *load_config(struct supervisor *s, const char *name,
+                                                    struct sup_container **ret, char *reply, size_t size)
+{
+    char path[4096];
+    container_path(s, name, "config.json", path, sizeof path);
+    struct runtime_loaded_container *loaded = NULL;
+    husk_error err = {0};
+    if (runtime_container_config_load(path, &loaded, &err) < 0) {
+        snprintf(reply, size, "error %s", err.message);
+        return NULL;
+    }
+    if ((*ret = find_or_add(s, name)) == NULL) {
+        runtime_loaded_container_free(loaded);
+        snprintf(reply, size, "error out of memory");
+        return NULL;
+    }
+    return loaded;
+}
+
+static int handle_remove(struct supervisor *s, const char *name, char *reply, size_t size);
+
+/* Clones the container's process, which sets up and waits to exec (see runtime_container_prepare). The
+ * reply comes at once: the supervisor goes on serving (its pod's init containers) meanwhile. */
+static int handle_prepare(struct supervisor *s, const char *name, char *reply, size_t size)
+{
+    husk_error err = {0};
+    struct sup_container *c = find_container(s, name);
+    if (c != NULL)
+        return snprintf(reply, size, "error container %s exists already", name);
+    struct runtime_loaded_container *loaded = load_config(s, name, &c, reply, size);
+    if (loaded == NULL)
+        return (int)strlen(reply);
+    char dir[4096], cgroup[1200];
+    container_path(s, name, "", dir, sizeof dir);
+    snprintf(cgroup, sizeof cgroup, "%s/%s", s->info.cgroup_path, name);
+    struct runtime_spawn_request request = {&loaded->config, dir,    s->state_dir, &s->info,
+                                            s->cgroups,      cgroup, .hold = true};
+    struct runtime_spawned held;
+    int r = runtime_container_spawn(&request, &held, &err);
+    runtime_loaded_container_free(loaded);
+    if (r < 0) {
+        /* Nothing to keep: the start makes it afresh (and reports what fails then). */
+        char ignored[64];
+        handle_remove(s, name, ignored, sizeof ignored);
+        return snprintf(reply, size, "error %s", err.message);
+    }
+    c->pid = held.pid;
+    c->host_pid = held.host_pid;
+    c->pidfd = held.pidfd;
+    c->out_fd = held.stdout_fd;
+    c->err_fd = held.stderr_fd;
+    c->mnt_ns_fd = held.mnt_ns_fd;
+    c->sync_fd = held.sync_fd;
+    c->go_fd = held.go_fd;
+    c->prepared = true;
+    return snprintf(reply, size, "ok %d", (int)c->host_pid);
+}
+
 static int handle_start(struct supervisor *s, const char *name, char *reply, size_t size)
 {
     husk_error err = {0};
     struct sup_container *c = find_container(s, name);
     if (c != NULL && (c->running || c->status.state == RUNTIME_CONTAINER_EXITED))
         return snprintf(reply, size, "error container %s was started already", name);
-    char path[4096];
-    container_path(s, name, "config.json", path, sizeof path);
-    struct runtime_loaded_container *loaded = NULL;
-    if (runtime_container_config_load(path, &loaded, &err) < 0)
-        return snprintf(reply, size, "error %s", err.message);
-    if (c == NULL) {
-        if ((c = calloc(1, sizeof *c)) == NULL) {
-            runtime_loaded_container_free(loaded);
-            return snprintf(reply, size, "error out of memory");
-        }
-        snprintf(c->name, sizeof c->name, "%s", name);
-        c->pidfd = c->out_fd = c->err_fd = c->log_fd = c->mnt_ns_fd = -1;
-        c->next = s->containers;
-        s->containers = c;
-    }
+    struct runtime_loaded_container *loaded = load_config(s, name, &c, reply, size);
+    if (loaded == NULL)
+        return (int)strlen(reply);
     int r = spawn(s, c, &loaded->config, &err);
     runtime_loaded_container_free(loaded);
     if (r < 0) {
@@ -430,6 +516,10 @@ static int handle_adopt(struct supervisor *s, char *reply, size_t size)
 static void kill_all(struct supervisor *s)
 {
     for (struct sup_container *c = s->containers; c != NULL; c = c->next) {
+        if (c->prepared) {
+            cancel_prepared(c);
+            waitpid(c->pid, NULL, 0);
+        }
         if (!c->running)
             continue;
         syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
@@ -454,6 +544,8 @@ static void dispatch(struct supervisor *s, char *line, char *reply, size_t size)
         snprintf(reply, size, "error bad container name");
     else if (n == 2 && strcmp(verb, "start") == 0)
         handle_start(s, name, reply, size);
+    else if (n == 2 && strcmp(verb, "prepare") == 0)
+        handle_prepare(s, name, reply, size);
     else if (n == 3 && strcmp(verb, "kill") == 0)
         handle_kill(s, name, sig, reply, size);
     else if (n == 2 && strcmp(verb, "remove") == 0)

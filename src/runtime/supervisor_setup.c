@@ -178,6 +178,15 @@ void runtime_supervisor_title_init(int argc, char **argv)
     title_end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
 }
 
+void runtime_supervisor_title_replace(const char *title)
+{
+    if (title_start == NULL)
+        return;
+    size_t room = (size_t)(title_end - title_start);
+    memset(title_start, 0, room);
+    snprintf(title_start, room, "%s", title);
+}
+
 void runtime_supervisor_title_set(const char *state_dir)
 {
     if (title_start == NULL)

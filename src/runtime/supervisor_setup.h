@@ -28,5 +28,8 @@ void runtime_supervisor_trim_stack(void);
  * it does not fit). */
 void runtime_supervisor_title_init(int argc, char **argv);
 void runtime_supervisor_title_set(const char *state_dir);
+/* For a process cloned from the supervisor that is not it (a prepared container's, until its exec): its
+ * command line becomes title alone, so that neither ps nor `pgrep -f husk-supervisor` takes it for one. */
+void runtime_supervisor_title_replace(const char *title);
 
 #endif

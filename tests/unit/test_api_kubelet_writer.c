@@ -1,6 +1,8 @@
 /* The kubelet link's writer (src/api/kubelet_writer.c): the node's statuses are written before the events
  * queued ahead of them, a status superseded while queued is not written, and stopping writes all that is
- * queued, with the writer's thread and without it. */
+ * queued, with the writer's thread and without it. A status write that starts from the pod as the last one
+ * wrote it (src/api/kubelet.c) keeps what others changed in the pod meanwhile, and finds a pod made again
+ * under the same name. */
 #include "api/kubelet_internal.h"
 #include "api/store.h"
 #include "harness.h"
@@ -35,6 +37,7 @@ static void fixture_init(struct fixture *f)
 
 static void fixture_free(struct fixture *f)
 {
+    api_kubelet_forget_written(&f->k);
     store_close(f->store);
     json_decref(f->k.events);
     json_decref(f->k.statuses);
@@ -148,5 +151,49 @@ TEST(kubelet_writer_thread_writes_what_is_queued_before_it_stops)
     json_decref(events);
     json_decref(pod);
     json_decref(st);
+    fixture_free(&f);
+}
+
+TEST(kubelet_status_write_keeps_a_change_made_since_the_last_one)
+{
+    struct fixture f = {0};
+    fixture_init(&f);
+    json_t *pending = phase("Pending"), *running = phase("Running");
+    api_kubelet_write_status(&f.k, f.pod, pending);
+    /* A user labels the pod between two statuses. */
+    json_t *pod = stored_pod(&f);
+    json_object_set_new(json_object_get(pod, "metadata"), "labels", json_pack("{s:s}", "tier", "web"));
+    struct store_key key = {"pods", "default", "web"};
+    husk_error err = {0};
+    CHECK_INT_EQ(store_update(f.store, &key, pod, store_object_rv(pod), &err), 0);
+    int64_t labelled = store_object_rv(pod);
+    json_decref(pod);
+    api_kubelet_write_status(&f.k, f.pod, running);
+    pod = stored_pod(&f);
+    CHECK_STR_EQ(status_phase(pod), "Running");
+    CHECK_STR_EQ(json_string_value(
+                     json_object_get(json_object_get(json_object_get(pod, "metadata"), "labels"), "tier")),
+                 "web");
+    CHECK_INT_EQ(store_object_rv(pod), labelled + 1);
+    json_decref(pod);
+
+    /* Deleted and made again under the same name: the new pod's status goes into the new object, and the
+     * old pod's no longer goes anywhere. */
+    CHECK_INT_EQ(store_delete(f.store, &key, 0, NULL, &err), 0);
+    json_t *again = json_pack("{s:s, s:s, s:{s:s, s:s, s:s}}", "apiVersion", "v1", "kind", "Pod", "metadata",
+                              "name", "web", "namespace", "default", "uid", "uid-2");
+    CHECK_INT_EQ(store_create(f.store, &key, again, &err), 0);
+    api_kubelet_write_status(&f.k, f.pod, pending);
+    pod = stored_pod(&f);
+    CHECK(status_phase(pod) == NULL);
+    json_decref(pod);
+    api_kubelet_write_status(&f.k, again, pending);
+    pod = stored_pod(&f);
+    CHECK_STR_EQ(status_phase(pod), "Pending");
+    CHECK_STR_EQ(json_string_value(json_object_get(json_object_get(pod, "metadata"), "uid")), "uid-2");
+    json_decref(pod);
+    json_decref(again);
+    json_decref(pending);
+    json_decref(running);
     fixture_free(&f);
 }

@@ -240,6 +240,26 @@ TEST_WITH_TIMEOUT(agent_runs_the_seed_pod_init_first_then_app, 60)
     teardown(&f);
 }
 
+/* Processes of containers prepared ahead of their start (node_worker_prepare_apps) under dir. */
+static int prepared_processes(const char *dir)
+{
+    glob_t g;
+    int n = 0;
+    if (glob("/proc/[0-9]*/cmdline", 0, NULL, &g) != 0)
+        return 0;
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        char line[4096] = "";
+        int fd = open(g.gl_pathv[i], O_RDONLY | O_CLOEXEC);
+        ssize_t len = fd >= 0 ? read(fd, line, sizeof line - 1) : -1;
+        if (fd >= 0)
+            close(fd);
+        if (len > 0 && strncmp(line, "husk-prepared ", 14) == 0 && strstr(line, dir) != NULL)
+            n++;
+    }
+    globfree(&g);
+    return n;
+}
+
 TEST_WITH_TIMEOUT(agent_init_failure_with_restart_never_fails_the_pod, 60)
 {
     struct fixture f = {0};
@@ -260,6 +280,14 @@ TEST_WITH_TIMEOUT(agent_init_failure_with_restart_never_fails_the_pod, 60)
     json_t *app = json_array_get(json_object_get(status, "containerStatuses"), 0);
     CHECK_STR_EQ(objects_get_string(json_object_get(json_object_get(app, "state"), "waiting"), "reason"),
                  "PodInitializing");
+    /* The app, made ready while the init container ran, never runs: its process goes with the pod's end. */
+    int left = prepared_processes(f.dir);
+    for (int i = 0; i < 200 && left > 0; i++) {
+        usleep(10000);
+        left = prepared_processes(f.dir);
+    }
+    CHECK_INT_EQ(left, 0);
+    CHECK(strstr(events, "Started container app") == NULL);
     node_agent_kill_pod(f.agent, "11111111-2222-3333-4444-555555555555", 1);
     CHECK(wait_gone(20));
     json_decref(status);

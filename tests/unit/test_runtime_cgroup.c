@@ -6,6 +6,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/files.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sched.h>
@@ -37,6 +38,17 @@ static char *read_value(const char *path)
         return NULL;
     text[strcspn(text, "\n")] = '\0';
     return text;
+}
+
+/* What a forked child wrote to the pipe fds, until it closed it. */
+static void read_child_report(int fds[2], char *text, size_t size)
+{
+    close(fds[1]);
+    size_t len = 0;
+    for (ssize_t n; (n = read(fds[0], text + len, size - 1 - len)) > 0;)
+        len += (size_t)n;
+    text[len] = '\0';
+    close(fds[0]);
 }
 
 static void remove_test_parent(const struct runtime_cgroup_manager *m)
@@ -160,13 +172,8 @@ TEST(runtime_cgroup_enter_moves_the_caller_in_every_hierarchy)
         int status = 0;
         _exit(waitpid(grandchild, &status, 0) == grandchild && WIFEXITED(status) ? WEXITSTATUS(status) : 5);
     }
-    close(fds[1]);
     char text[4096];
-    ssize_t len = 0;
-    for (ssize_t n; (n = read(fds[0], text + len, sizeof text - 1 - (size_t)len)) > 0;)
-        len += n;
-    text[len] = '\0';
-    close(fds[0]);
+    read_child_report(fds, text, sizeof text);
     int status = 0;
     CHECK(waitpid(child, &status, 0) == child);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -186,6 +193,74 @@ TEST(runtime_cgroup_enter_moves_the_caller_in_every_hierarchy)
     CHECK(strstr(before, "husk-test-") == NULL);
     CHECK(runtime_read_file("/proc/self/cgroup", 65536, &after, &err) == 0);
     CHECK_STR_EQ(after, before);
+    remove_test_parent(m);
+}
+
+/* A container's cgroup, under its pod's supervisor leaf as a container is started: on v1 it exists, and the
+ * child that enters it is in it, in the memory, cpu, cpuacct and pids hierarchies; in cpuset, freezer and
+ * blkio there is none and the child stays in the pod's leaf. destroy_container removes what was made. */
+TEST(runtime_cgroup_container_is_in_the_hierarchies_of_its_limits)
+{
+    REQUIRE_ROOT();
+    const struct runtime_cgroup_manager *m = manager();
+    husk_error err = {0};
+    char leaf[256], ctr[256];
+    snprintf(leaf, sizeof leaf, "%s", test_path("pod-e/supervisor"));
+    snprintf(ctr, sizeof ctr, "%s", test_path("pod-e/web"));
+    CHECK(m->create(leaf, &err) == 0);
+    CHECK(m->create_container(ctr, &err) == 0);
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    pid_t child = fork();
+    if (child == 0) {
+        close(fds[0]);
+        if (m->enter(leaf, 0, &err) < 0 || m->enter_container(ctr, 0, &err) < 0)
+            _exit(3);
+        int fd = open("/proc/self/cgroup", O_RDONLY);
+        char buf[4096];
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
+        _exit(n > 0 && write(fds[1], buf, (size_t)n) == n ? 0 : 4);
+    }
+    char text[4096];
+    read_child_report(fds, text, sizeof text);
+    int status = 0;
+    CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (m == &runtime_cgroup_v1) {
+        static const struct {
+            const char *controller;
+            bool own;
+        } expect[] = {{"memory", true},  {"cpu", true},      {"cpuacct", true}, {"pids", true},
+                      {"cpuset", false}, {"freezer", false}, {"blkio", false}};
+        for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
+            char dir[512], entry[128];
+            snprintf(dir, sizeof dir, "/sys/fs/cgroup/%s", expect[i].controller);
+            if (access(dir, F_OK) < 0)
+                continue;
+            snprintf(dir, sizeof dir, "/sys/fs/cgroup/%s/%s", expect[i].controller, ctr);
+            CHECK_INT_EQ(access(dir, F_OK) == 0, expect[i].own);
+            /* The child's line for the hierarchy ("N:cpu,cpuacct:/PATH" where they share one). */
+            bool found = false;
+            cleanup_free char *copy = strdup(text);
+            for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line != NULL;
+                 line = strtok_r(NULL, "\n", &save)) {
+                char *names = strchr(line, ':'), *path = names ? strchr(names + 1, ':') : NULL;
+                if (path == NULL)
+                    continue;
+                snprintf(entry, sizeof entry, ",%.*s,", (int)(path - names - 1), names + 1);
+                char want[64];
+                snprintf(want, sizeof want, ",%s,", expect[i].controller);
+                if (strstr(entry, want) == NULL)
+                    continue;
+                found = true;
+                CHECK_STR_CONTAINS(path + 1, expect[i].own ? ctr : leaf);
+            }
+            CHECK(found);
+        }
+    }
+    CHECK(m->destroy_container(ctr, &err) == 0);
+    char dir[512];
+    snprintf(dir, sizeof dir, "/sys/fs/cgroup/%s%s", m == &runtime_cgroup_v1 ? "memory/" : "", ctr);
+    CHECK(access(dir, F_OK) < 0 && errno == ENOENT);
     remove_test_parent(m);
 }
 

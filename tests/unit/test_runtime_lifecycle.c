@@ -1,5 +1,5 @@
 /* A pod's life beyond one caller: survival of the process that made it, stop with grace, a killed
- * supervisor, exec, a shared PID namespace and subPath safety. */
+ * supervisor, exec, a shared PID namespace and subPath safety; containers prepared ahead of their start. */
 #include "runtime_fixture.h"
 
 #include <poll.h>
@@ -398,5 +398,90 @@ TEST_WITH_TIMEOUT(runtime_sandbox_liveness_from_its_pidfd, 60)
     CHECK(!runtime_sandbox_alive(f.sandbox));
     CHECK(!runtime_sandbox_alive(again));
     runtime_sandbox_free(again);
+    fixture_remove(&f);
+}
+
+/* The process in the container's own cgroup (the one a prepared container waits in); 0 if none. */
+static pid_t container_process(struct pod_fixture *f, const char *name)
+{
+    const struct runtime_cgroup_manager *m;
+    husk_error err = {0};
+    CHECK(runtime_cgroup_manager_get(&m, &err) == 0);
+    char path[700];
+    snprintf(path, sizeof path, "/sys/fs/cgroup/%s%s/%s/cgroup.procs", m == &runtime_cgroup_v1 ? "pids/" : "",
+             f->sandbox->cgroup_path, name);
+    cleanup_free char *text = NULL;
+    if (runtime_read_file(path, 4096, &text, &err) < 0)
+        return 0;
+    return (pid_t)strtol(text, NULL, 10);
+}
+
+static enum runtime_container_state state_of(struct pod_fixture *f, const char *name)
+{
+    struct runtime_container_status st;
+    husk_error err = {0};
+    CHECK(runtime_container_status(f->sandbox, name, &st, &err) == 0);
+    return st.state;
+}
+
+/* A prepared container's process is there, set up, and runs nothing until the start; one removed before
+ * it starts goes with its process and cgroup; one whose set-up failed reports that at its start. */
+TEST_WITH_TIMEOUT(runtime_prepared_container_runs_only_once_started, 60)
+{
+    struct pod_fixture f = {0};
+    fixture_init(&f);
+    fixture_pod(&f);
+    husk_error err = {0};
+    const char *const app_argv[] = {"sh", "-c", "echo ran", NULL};
+    struct runtime_container_config app = fixture_container(&f, "app", app_argv);
+    CHECK(runtime_container_create(f.sandbox, &app, &err) == 0);
+    CHECK(runtime_container_prepare(f.sandbox, "app", &err) == 0);
+    pid_t held = 0;
+    for (int i = 0; i < 200 && held == 0; i++) {
+        usleep(10000);
+        held = container_process(&f, "app");
+    }
+    CHECK(held > 0 && fixture_pid_alive(held));
+    usleep(200000);
+    CHECK_INT_EQ(state_of(&f, "app"), RUNTIME_CONTAINER_CREATED);
+    /* Not to be taken for the pod's supervisor (ps, pgrep -f husk-supervisor). */
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)held);
+    cleanup_free char *cmdline = NULL;
+    CHECK(runtime_read_file(path, 8192, &cmdline, &err) == 0);
+    CHECK(strncmp(cmdline, "husk-prepared ", 14) == 0 && strstr(cmdline, "husk-supervisor") == NULL);
+    char log[512];
+    snprintf(log, sizeof log, "%s/app.log", f.state_dir);
+    CHECK(access(log, F_OK) < 0); /* not a line yet: it has not run */
+    CHECK(runtime_container_start(f.sandbox, "app", &err) == 0);
+    struct runtime_container_status st = fixture_wait(&f, "app");
+    CHECK_INT_EQ(st.exit_code, 0);
+    CHECK_INT_EQ(st.pid, held); /* the process made ready is the one that ran */
+    cleanup_free char *text = fixture_log(&f, "app");
+    CHECK_STR_CONTAINS(text, "ran");
+
+    struct runtime_container_config dropped = fixture_container(&f, "dropped", sleeper_argv);
+    CHECK(runtime_container_create(f.sandbox, &dropped, &err) == 0);
+    CHECK(runtime_container_prepare(f.sandbox, "dropped", &err) == 0);
+    held = 0;
+    for (int i = 0; i < 200 && held == 0; i++) {
+        usleep(10000);
+        held = container_process(&f, "dropped");
+    }
+    CHECK(held > 0);
+    CHECK(runtime_container_remove(f.sandbox, "dropped", &err) == 0);
+    for (int i = 0; i < 200 && fixture_pid_alive(held); i++)
+        usleep(10000);
+    CHECK(!fixture_pid_alive(held));
+    CHECK(runtime_container_status(f.sandbox, "dropped", &st, &err) < 0);
+
+    struct runtime_container_config lost = fixture_container(&f, "lost", sleeper_argv);
+    lost.cwd = "/no/such/dir";
+    CHECK(runtime_container_create(f.sandbox, &lost, &err) == 0);
+    CHECK(runtime_container_prepare(f.sandbox, "lost", &err) == 0);
+    CHECK(runtime_container_start(f.sandbox, "lost", &err) < 0);
+    CHECK_STR_CONTAINS(err.message, "/no/such/dir");
+    st = fixture_wait(&f, "lost");
+    CHECK_STR_EQ(st.reason, "StartError");
     fixture_remove(&f);
 }
