@@ -325,6 +325,76 @@ one_spare() { [ "$(pgrep -fc "husk-supervisor $DATA/sandbox-pool/")" = 1 ]; }
     wait_for 30 gone taker
 }
 
+# A pod whose init container waits for DATA/pods/UID/volumes/shared/go; its app prints a ConfigMap's word.
+prepared_pod() {
+    printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata:\n  word: before\n' "$1" | hk apply -f - >/dev/null
+    hk apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1
+spec:
+  terminationGracePeriodSeconds: 1
+  initContainers:
+  - name: wait
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    command: ["sh", "-c", "until [ -f /shared/go ]; do sleep 0.05; done; echo init done > /shared/order"]
+    volumeMounts: [{name: shared, mountPath: /shared}]
+  containers:
+  - name: app
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    command: ["sh", "-c", "echo app started >> /shared/order; echo word=\$WORD; sleep 3600"]
+    env: [{name: WORD, valueFrom: {configMapKeyRef: {name: $1, key: word}}}]
+    volumeMounts: [{name: shared, mountPath: /shared}]
+  volumes: [{name: shared, emptyDir: {}}]
+EOF
+}
+
+init_running() { hk get pod "$1" -o json | jq -e '.status.initContainerStatuses[0].state.running' >/dev/null; }
+prepared_pid() { pgrep -f "husk-prepared $DATA/pods/$1/" || true; }
+one_prepared() { [ "$(pgrep -fc "husk-prepared $DATA/pods/$1/")" = 1 ]; }
+
+@test "pods: the app container is made ready while the init container runs, and starts only after it, with its config then" {
+    prepared_pod same
+    prepared_pod changed
+    wait_for 30 init_running same
+    wait_for 30 init_running changed
+    for pod in same changed; do
+        uid=$(hk get pod $pod -o json | jq -r .metadata.uid)
+        wait_for 10 one_prepared "$uid"
+        # One supervisor still (the prepared process is not one), the app waiting, nothing of it run.
+        [ "$(pgrep -fc "husk-supervisor $DATA/pods/$uid/")" = 1 ]
+        [ "$(hk get pod $pod -o json | jq -r '.status.containerStatuses[0].state.waiting.reason')" = PodInitializing ]
+        [ ! -e "$DATA/pods/$uid/volumes/shared/order" ]
+        ! hk get events -o json | jq -e ".items[] | select(.involvedObject.name == \"$pod\" and .reason == \"Created\" and (.message | test(\"app\")))" >/dev/null || false
+    done
+    same=$(hk get pod same -o json | jq -r .metadata.uid)
+    changed=$(hk get pod changed -o json | jq -r .metadata.uid)
+    held_same=$(prepared_pid "$same")
+    held_changed=$(prepared_pid "$changed")
+    # The ConfigMap one of them reads changes while its init container runs: its app is made afresh.
+    printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: changed\ndata:\n  word: after\n' | hk apply -f - >/dev/null
+    touch "$DATA/pods/$same/volumes/shared/go" "$DATA/pods/$changed/volumes/shared/go"
+    wait_for 30 phase_is same Running
+    wait_for 30 phase_is changed Running
+    [ "$(cat "$DATA/pods/$same/volumes/shared/order")" = $'init done\napp started' ]
+    [ "$(cat "$DATA/pods/$changed/volumes/shared/order")" = $'init done\napp started' ]
+    wait_for 10 bash -c "'$HUSK' logs same -c app --data-dir '$DATA' | grep -qx word=before"
+    wait_for 10 bash -c "'$HUSK' logs changed -c app --data-dir '$DATA' | grep -qx word=after"
+    # The process made ready is the app that runs; the other was ended, and a new one runs.
+    [ "$(hk get pod same -o json | jq -r '.status.containerStatuses[0].restartCount')" = 0 ]
+    [ "$(readlink "/proc/$held_same/exe")" = /bin/busybox ]
+    ! grep -q husk-prepared "/proc/$held_same/cmdline" || false
+    ! kill -0 "$held_changed" 2>/dev/null || false
+    [ -z "$(prepared_pid "$same")$(prepared_pid "$changed")" ]
+    hk delete pod same changed --grace-period 1
+    hk delete configmap same changed
+    wait_for 30 gone same
+    wait_for 30 gone changed
+}
+
 @test "pods: a deleted pod is stopped and nothing of it is left on the node" {
     uid=$(hk get pod web -o json | jq -r .metadata.uid)
     [ -d "$DATA/pods/$uid" ]
