@@ -181,6 +181,20 @@ pull_child_running() { pgrep -f "image pull .*--data-dir $DATA " >/dev/null; }
     delete_and_check started
 }
 
+@test "crash: the daemon killed right after starting an init container, its app made ready; the pod comes up whole, once" {
+    restart_crashing container-start
+    # The seed's pod, with busybox for its app (this node has no nginx).
+    sed 's/image: nginx/image: busybox/' "$REPO/examples/lumpy-koala.yaml" | hk apply -f - >/dev/null
+    crashed container-start
+    node_start
+    pod_whole lumpy-koala
+    uid=$(hk get pod lumpy-koala -o json | jq -r .metadata.uid)
+    [ -z "$(pgrep -f "husk-prepared $DATA/pods/$uid/" || true)" ]
+    [ "$(hk get pod lumpy-koala -o json | jq -r '.status.initContainerStatuses[0].state.terminated.reason')" = Completed ]
+    wait_for 30 node_consistent
+    delete_and_check lumpy-koala
+}
+
 @test "crash: the daemon killed after signalling a container to stop; the deletion completes" {
     make_pod stopping
     wait_for 90 phase_is stopping Running
