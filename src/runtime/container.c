@@ -39,7 +39,16 @@ int runtime_container_create(struct runtime_sandbox *s, const struct runtime_con
     char dir[4096], path[4200], cgroup[1200];
     if (container_dir(s, c->name, dir, sizeof dir, err) < 0)
         return -1;
-    if (mkdir(dir, 0700) < 0)
+    int made = mkdir(dir, 0700);
+    if (made < 0 && errno == EEXIST) {
+        /* Left by a run its caller did not live to record (a daemon killed between the two, with a record
+         * from before): it goes, with its process, and this one is made in its place. */
+        log_warn("container %s: left by a run that was not recorded; removing it", c->name);
+        if (runtime_container_remove(s, c->name, err) < 0)
+            return husk_error_wrap(err, "container %s", c->name);
+        made = mkdir(dir, 0700);
+    }
+    if (made < 0)
         return husk_error_set_errno(err, errno, "creating container %s", c->name);
     static const char *const subdirs[] = {"rootfs", "upper", "work"};
     for (size_t i = 0; i < 3; i++) {

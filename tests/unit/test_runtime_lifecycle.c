@@ -485,3 +485,28 @@ TEST_WITH_TIMEOUT(runtime_prepared_container_runs_only_once_started, 60)
     CHECK_STR_EQ(st.reason, "StartError");
     fixture_remove(&f);
 }
+
+/* A container left by a run its caller did not record (a daemon killed between the start and its record):
+ * creating it again ends the old process and makes it afresh, so one instance runs. */
+TEST_WITH_TIMEOUT(runtime_create_over_an_unrecorded_container_replaces_it, 60)
+{
+    struct pod_fixture f = {0};
+    fixture_init(&f);
+    fixture_pod(&f);
+    husk_error err = {0};
+    struct runtime_container_config c = fixture_container(&f, "again", sleeper_argv);
+    fixture_run(&f, &c);
+    struct runtime_container_status st;
+    CHECK(runtime_container_status(f.sandbox, "again", &st, &err) == 0);
+    pid_t old = st.pid;
+    CHECK(fixture_pid_alive(old));
+    CHECK(runtime_container_create(f.sandbox, &c, &err) == 0);
+    for (int i = 0; i < 200 && fixture_pid_alive(old); i++)
+        usleep(10000);
+    CHECK(!fixture_pid_alive(old));
+    CHECK(runtime_container_start(f.sandbox, "again", &err) == 0);
+    CHECK(runtime_container_status(f.sandbox, "again", &st, &err) == 0);
+    CHECK_INT_EQ(st.state, RUNTIME_CONTAINER_RUNNING);
+    CHECK(st.pid != old && fixture_pid_alive(st.pid));
+    fixture_remove(&f);
+}
