@@ -154,14 +154,22 @@ static int ensure_in_child(struct node_pod_worker *w, const char *name, enum ima
 }
 
 /* Resolves the container's image by its pull policy; NULL after reporting a failure. */
+/* The container's imagePullPolicy, or its default for the image's tag. */
+static enum image_pull_policy pull_policy(const struct node_container *c)
+{
+    const char *name = objects_get_string(c->spec, "image");
+    const char *text = objects_get_string(c->spec, "imagePullPolicy");
+    enum image_pull_policy policy = image_default_pull_policy(name ? name : "");
+    if (text != NULL)
+        image_pull_policy_parse(text, &policy);
+    return policy;
+}
+
 static struct image *ensure_image(struct node_pod_worker *w, struct node_container *c)
 {
     const struct node_agent_config *config = node_agent_config(w->agent);
     const char *name = objects_get_string(c->spec, "image");
-    const char *policy_text = objects_get_string(c->spec, "imagePullPolicy");
-    enum image_pull_policy policy = image_default_pull_policy(name ? name : "");
-    if (policy_text != NULL)
-        image_pull_policy_parse(policy_text, &policy);
+    enum image_pull_policy policy = pull_policy(c);
     husk_error err = {0};
     struct image *img = NULL;
     /* An image already here is taken as found: the pull child only runs for one that is not. */
@@ -376,12 +384,7 @@ static bool preparable(const struct node_pod_worker *w, const struct node_contai
     if ((objects_get_bool(c->spec, "tty", &flag) && flag) ||
         (objects_get_bool(c->spec, "stdin", &flag) && flag))
         return false;
-    const char *name = objects_get_string(c->spec, "image");
-    const char *policy_text = objects_get_string(c->spec, "imagePullPolicy");
-    enum image_pull_policy policy = image_default_pull_policy(name ? name : "");
-    if (policy_text != NULL)
-        image_pull_policy_parse(policy_text, &policy);
-    return name != NULL && policy != IMAGE_PULL_ALWAYS;
+    return objects_get_string(c->spec, "image") != NULL && pull_policy(c) != IMAGE_PULL_ALWAYS;
 }
 
 void node_worker_prepare_apps(struct node_pod_worker *w)

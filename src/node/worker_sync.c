@@ -93,12 +93,16 @@ static void refresh_all(struct node_pod_worker *w)
     }
 }
 
-/* Starts c when its back-off allows; returns the ms to wait otherwise (0 when started or not needed). */
+/* Starts c when its back-off allows; returns the ms to wait otherwise (0 when started or not needed). The
+ * last init container (or sidecar) to start has the app containers made ready first, their set-up beside
+ * its own on another CPU; they exec once it is done (node_worker_prepare_apps). */
 static int64_t start_when_due(struct node_pod_worker *w, struct node_container *c)
 {
     int64_t now = husk_now_ms();
     if (c->not_before_ms > now)
         return c->not_before_ms - now;
+    if (c->kind != NODE_CONTAINER_APP && c + 1 < w->containers + w->count && c[1].kind == NODE_CONTAINER_APP)
+        node_worker_prepare_apps(w);
     node_worker_start_container(w, c);
     return 0;
 }
@@ -125,16 +129,6 @@ static bool needs_start(const struct node_pod_worker *w, const struct node_conta
     return is_terminated(c) && wants_restart(w, c, exit_code_of(c));
 }
 
-/* The last init container (or sidecar), about to start: the app containers are made ready meanwhile, in
- * parallel with its own set-up on another CPU, and only exec once it is done (worker.h). */
-static void prepare_apps_before(struct node_pod_worker *w, size_t i)
-{
-    struct node_container *c = &w->containers[i];
-    if (i + 1 < w->count && w->containers[i + 1].kind == NODE_CONTAINER_APP &&
-        c->not_before_ms <= husk_now_ms())
-        node_worker_prepare_apps(w);
-}
-
 /* Runs init containers and sidecars in order; returns true when the pod is initialized. */
 static bool sync_init(struct node_pod_worker *w, int64_t *wait)
 {
@@ -143,10 +137,8 @@ static bool sync_init(struct node_pod_worker *w, int64_t *wait)
         if (c->kind == NODE_CONTAINER_APP)
             break;
         if (c->kind == NODE_CONTAINER_SIDECAR) {
-            if (needs_start(w, c)) {
-                prepare_apps_before(w, i);
+            if (needs_start(w, c))
                 *wait = min_wait(*wait, start_when_due(w, c));
-            }
             if (!c->started)
                 return false; /* the next init container waits for this sidecar to have started */
             continue;
@@ -155,10 +147,8 @@ static bool sync_init(struct node_pod_worker *w, int64_t *wait)
             continue;
         if (w->pod_failed)
             return false;
-        if (needs_start(w, c)) {
-            prepare_apps_before(w, i);
+        if (needs_start(w, c))
             *wait = min_wait(*wait, start_when_due(w, c));
-        }
         return false;
     }
     return true;

@@ -160,6 +160,16 @@ static void cancel_prepared(struct sup_container *c)
     c->prepared = false;
 }
 
+/* A prepared container's held process, given over to its start: the entry keeps none of its fds. */
+static struct runtime_spawned take_prepared(struct sup_container *c)
+{
+    struct runtime_spawned held = {c->pid,    c->host_pid,  c->pidfd,   c->out_fd,
+                                   c->err_fd, c->mnt_ns_fd, c->sync_fd, c->go_fd};
+    c->pidfd = c->out_fd = c->err_fd = c->mnt_ns_fd = c->sync_fd = c->go_fd = -1;
+    c->prepared = false;
+    return held;
+}
+
 static void close_container_fds(struct sup_container *c)
 {
     cancel_prepared(c);
@@ -303,10 +313,7 @@ static int spawn(struct supervisor *s, struct sup_container *c, const struct run
         return -1;
     struct runtime_spawned spawned;
     if (c->prepared) {
-        spawned = (struct runtime_spawned){c->pid,    c->host_pid,  c->pidfd,   c->out_fd,
-                                           c->err_fd, c->mnt_ns_fd, c->sync_fd, c->go_fd};
-        c->pidfd = c->out_fd = c->err_fd = c->mnt_ns_fd = c->sync_fd = c->go_fd = -1;
-        c->prepared = false;
+        spawned = take_prepared(c);
         if (runtime_spawn_release(&spawned, config->name, err) < 0)
             return -1;
     } else {
@@ -400,15 +407,18 @@ static int handle_prepare(struct supervisor *s, const char *name, char *reply, s
         handle_remove(s, name, ignored, sizeof ignored);
         return snprintf(reply, size, "error %s", err.message);
     }
-    c->pid = held.pid;
-    c->host_pid = held.host_pid;
-    c->pidfd = held.pidfd;
-    c->out_fd = held.stdout_fd;
-    c->err_fd = held.stderr_fd;
-    c->mnt_ns_fd = held.mnt_ns_fd;
-    c->sync_fd = held.sync_fd;
-    c->go_fd = held.go_fd;
-    c->prepared = true;
+    *c = (struct sup_container){.pid = held.pid,
+                                .host_pid = held.host_pid,
+                                .pidfd = held.pidfd,
+                                .out_fd = held.stdout_fd,
+                                .err_fd = held.stderr_fd,
+                                .log_fd = -1,
+                                .mnt_ns_fd = held.mnt_ns_fd,
+                                .sync_fd = held.sync_fd,
+                                .go_fd = held.go_fd,
+                                .prepared = true,
+                                .next = c->next};
+    snprintf(c->name, sizeof c->name, "%s", name);
     return snprintf(reply, size, "ok %d", (int)c->host_pid);
 }
 

@@ -368,7 +368,10 @@ one_prepared() { [ "$(pgrep -fc "husk-prepared $DATA/pods/$1/")" = 1 ]; }
         [ "$(pgrep -fc "husk-supervisor $DATA/pods/$uid/")" = 1 ]
         [ "$(hk get pod $pod -o json | jq -r '.status.containerStatuses[0].state.waiting.reason')" = PodInitializing ]
         [ ! -e "$DATA/pods/$uid/volumes/shared/order" ]
-        ! hk get events -o json | jq -e ".items[] | select(.involvedObject.name == \"$pod\" and .reason == \"Created\" and (.message | test(\"app\")))" >/dev/null || false
+        # The events say so too: the init container's start is there, nothing of the app's yet.
+        events=$(hk get events -o json | jq -c "[.items[] | select(.involvedObject.name == \"$pod\") | .message]")
+        [[ "$events" == *"Started container wait"* ]]
+        [[ "$events" != *"container app"* ]]
     done
     same=$(hk get pod same -o json | jq -r .metadata.uid)
     changed=$(hk get pod changed -o json | jq -r .metadata.uid)

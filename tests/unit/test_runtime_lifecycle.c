@@ -416,6 +416,17 @@ static pid_t container_process(struct pod_fixture *f, const char *name)
     return (pid_t)strtol(text, NULL, 10);
 }
 
+/* The process of a prepared container, once it is in its cgroup (up to 2 s); 0 if none came. */
+static pid_t prepared_process(struct pod_fixture *f, const char *name)
+{
+    pid_t pid = 0;
+    for (int i = 0; i < 200 && pid == 0; i++) {
+        usleep(10000);
+        pid = container_process(f, name);
+    }
+    return pid;
+}
+
 static enum runtime_container_state state_of(struct pod_fixture *f, const char *name)
 {
     struct runtime_container_status st;
@@ -436,11 +447,7 @@ TEST_WITH_TIMEOUT(runtime_prepared_container_runs_only_once_started, 60)
     struct runtime_container_config app = fixture_container(&f, "app", app_argv);
     CHECK(runtime_container_create(f.sandbox, &app, &err) == 0);
     CHECK(runtime_container_prepare(f.sandbox, "app", &err) == 0);
-    pid_t held = 0;
-    for (int i = 0; i < 200 && held == 0; i++) {
-        usleep(10000);
-        held = container_process(&f, "app");
-    }
+    pid_t held = prepared_process(&f, "app");
     CHECK(held > 0 && fixture_pid_alive(held));
     usleep(200000);
     CHECK_INT_EQ(state_of(&f, "app"), RUNTIME_CONTAINER_CREATED);
@@ -463,11 +470,7 @@ TEST_WITH_TIMEOUT(runtime_prepared_container_runs_only_once_started, 60)
     struct runtime_container_config dropped = fixture_container(&f, "dropped", sleeper_argv);
     CHECK(runtime_container_create(f.sandbox, &dropped, &err) == 0);
     CHECK(runtime_container_prepare(f.sandbox, "dropped", &err) == 0);
-    held = 0;
-    for (int i = 0; i < 200 && held == 0; i++) {
-        usleep(10000);
-        held = container_process(&f, "dropped");
-    }
+    held = prepared_process(&f, "dropped");
     CHECK(held > 0);
     CHECK(runtime_container_remove(f.sandbox, "dropped", &err) == 0);
     for (int i = 0; i < 200 && fixture_pid_alive(held); i++)
