@@ -28,12 +28,6 @@ struct runtime_cgroup_manager {
     /* Renames a cgroup within its parent, with its processes (a spare sandbox becomes a pod's: see
      * sandbox_pool.c); all or nothing. NULL where the kernel cannot (cgroup2 has no rename). */
     int (*rename)(const char *from, const char *to, husk_error *err);
-    /* create, enter and destroy for a container's cgroup, under its pod's: v1 makes it only where a
-     * container's own limits and counts are (memory, cpu, cpuacct, pids); in the others its processes stay
-     * in the pod's cgroup (its supervisor's leaf), which bounds them just the same. */
-    int (*create_container)(const char *path, husk_error *err);
-    int (*enter_container)(const char *path, pid_t pid, husk_error *err);
-    int (*destroy_container)(const char *path, husk_error *err);
 };
 
 extern const struct runtime_cgroup_manager runtime_cgroup_v1;

@@ -2,7 +2,7 @@
  * "cpu,cpuacct" with symlinks, which is why hierarchies are deduplicated by their real path). */
 #include "runtime/cgroup.h"
 
-#include "base/cleanup.h"
+#include "base/fs.h"
 #include "runtime/files.h"
 
 #include <errno.h>
@@ -17,13 +17,14 @@
 
 #define V1_ROOT "/sys/fs/cgroup"
 
-static const char *const v1_controllers[] = {"memory", "cpu",     "cpuacct", "pids",
-                                             "cpuset", "freezer", "blkio"};
+/* The hierarchies a pod's and a container's cgroups are in: their memory limit and OOM count, CPU shares,
+ * quota and usage, and pids (which kills them). Each hierarchy is a mkdir, a write of `tasks` and an rmdir
+ * per pod and per container (~80 us each here); cpuset, freezer and blkio served nothing husk does, and
+ * its processes stay in the daemon's cgroup there, as in any hierarchy husk does not use. */
+static const char *const v1_controllers[] = {"memory", "cpu", "cpuacct", "pids"};
 #define V1_CONTROLLER_COUNT (sizeof v1_controllers / sizeof v1_controllers[0])
-/* A container's cgroup is in the first four only: its memory limit and OOM count, CPU shares, quota and
- * usage, and pids. Each hierarchy is a mkdir, a write of `tasks` and an rmdir per container start (~80 us
- * each here); cpuset, freezer and blkio per container served nothing. */
-#define V1_CONTAINER_COUNT 4
+/* Where an earlier husk made its pods' cgroups too: removed with them (pods it left running). */
+static const char *const v1_former_controllers[] = {"cpuset", "freezer", "blkio"};
 
 static bool hierarchies[V1_CONTROLLER_COUNT];
 static pthread_once_t hierarchies_once = PTHREAD_ONCE_INIT;
@@ -56,88 +57,18 @@ static void v1_dir(char *out, size_t size, const char *controller, const char *p
     snprintf(out, size, V1_ROOT "/%s/%s", controller, path);
 }
 
-/* New cpusets under dir start with its CPUs and memory nodes (cgroup.clone_children): a write of
- * cpuset.cpus rebuilds the scheduler's domains under a global lock, about 0.3 ms each. Best effort: where the
- * flag cannot be set, cpuset_inherit writes them as before. */
-static void cpuset_clone_children(const char *dir)
-{
-    char path[PATH_MAX + 64];
-    snprintf(path, sizeof path, "%s/cgroup.clone_children", dir);
-    cleanup_free char *value = NULL;
-    husk_error ignored = {0};
-    if (runtime_read_file(path, 64, &value, &ignored) == 0 && value[0] != '1')
-        runtime_write_file(path, "1", &ignored);
-}
-
-/* A new cpuset cgroup starts with no CPUs and no memory nodes unless its parent clones them; give it its
- * parent's. */
-static int cpuset_inherit(const char *dir, husk_error *err)
-{
-    static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
-    for (size_t i = 0; i < 2; i++) {
-        char path[PATH_MAX + 64], parent[PATH_MAX + 64];
-        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-        snprintf(parent, sizeof parent, "%s/../%s", dir, files[i]);
-        cleanup_free char *mine = NULL, *theirs = NULL;
-        if (runtime_read_file(path, 4096, &mine, err) < 0)
-            return -1;
-        if (mine[0] != '\n' && mine[0] != '\0')
-            continue;
-        if (runtime_read_file(parent, 4096, &theirs, err) < 0 || runtime_write_file(path, theirs, err) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int v1_create_one(const char *controller, const char *path, husk_error *err)
-{
-    char dir[PATH_MAX];
-    v1_dir(dir, sizeof dir, controller, "");
-    size_t base = strlen(dir);
-    v1_dir(dir, sizeof dir, controller, path);
-    bool cpuset = strcmp(controller, "cpuset") == 0;
-    /* Most cgroups are made under one that exists (a container's under its pod's): at once, in one mkdir. */
-    if (mkdir(dir, 0755) == 0)
-        return cpuset ? cpuset_inherit(dir, err) : 0;
-    if (errno == EEXIST)
-        return 0;
-    /* Otherwise level by level, so that each new cpuset level is filled from the one above it. */
-    for (char *p = dir + base;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char saved = *p;
-        *p = '\0';
-        if (mkdir(dir, 0755) == 0) {
-            if (cpuset && cpuset_inherit(dir, err) < 0)
-                return -1;
-        } else if (errno != EEXIST) {
-            return husk_error_set_errno(err, errno, "creating cgroup %s", dir);
-        }
-        if (cpuset && saved != '\0')
-            cpuset_clone_children(dir);
-        *p = saved;
-        if (saved == '\0')
-            return 0;
-    }
-}
-
-/* In the first count hierarchies. */
-static int create_in(size_t count, const char *path, husk_error *err)
-{
-    for (size_t i = 0; i < count; i++)
-        if (v1_hierarchy(i) && v1_create_one(v1_controllers[i], path, err) < 0)
-            return -1;
-    return 0;
-}
-
 static int v1_create(const char *path, husk_error *err)
 {
-    return create_in(V1_CONTROLLER_COUNT, path, err);
-}
-
-static int v1_create_container(const char *path, husk_error *err)
-{
-    return create_in(V1_CONTAINER_COUNT, path, err);
+    for (size_t i = 0; i < V1_CONTROLLER_COUNT; i++) {
+        if (!v1_hierarchy(i))
+            continue;
+        char dir[PATH_MAX];
+        v1_dir(dir, sizeof dir, v1_controllers[i], path);
+        /* Most cgroups are made under one that exists (a container's under its pod's): in one mkdir. */
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST && husk_mkdir_p(dir, 0755, err) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 static int v1_set_resources(const char *path, const struct runtime_resources *r, husk_error *err)
@@ -180,14 +111,14 @@ static int v1_set_resources(const char *path, const struct runtime_resources *r,
     return 0;
 }
 
-static int enter_in(size_t count, const char *path, pid_t pid, husk_error *err)
+static int v1_enter(const char *path, pid_t pid, husk_error *err)
 {
     char value[32];
     snprintf(value, sizeof value, "%d", (int)pid);
     /* The caller moves its one thread through `tasks`: the kernel then skips the global threadgroup lock,
      * whose writer waits for an RCU grace period (5-20 ms here) where cgroup.procs would. */
     const char *file = pid == 0 ? "tasks" : "cgroup.procs";
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < V1_CONTROLLER_COUNT; i++) {
         if (!v1_hierarchy(i))
             continue;
         char dir[PATH_MAX];
@@ -196,16 +127,6 @@ static int enter_in(size_t count, const char *path, pid_t pid, husk_error *err)
             return -1;
     }
     return 0;
-}
-
-static int v1_enter(const char *path, pid_t pid, husk_error *err)
-{
-    return enter_in(V1_CONTROLLER_COUNT, path, pid, err);
-}
-
-static int v1_enter_container(const char *path, pid_t pid, husk_error *err)
-{
-    return enter_in(V1_CONTAINER_COUNT, path, pid, err);
 }
 
 static int v1_oom_kill_count(const char *path, long *ret_count, husk_error *err)
@@ -222,32 +143,26 @@ static int v1_populated(const char *path, bool *ret_populated, husk_error *err)
     return runtime_cgroup_dir_populated(dir, ret_populated, err);
 }
 
-static int destroy_in(size_t count, const char *path, husk_error *err)
+static int remove_one(const char *controller, const char *path, husk_error *err)
 {
-    /* Kill through the pids hierarchy first (every process is in it), then remove every hierarchy's dir. A
-     * cgroup with neither processes nor children (most, by the time they are removed) goes in one rmdir. */
     char dir[PATH_MAX];
-    v1_dir(dir, sizeof dir, "pids", path);
-    if (rmdir(dir) < 0 && errno != ENOENT && runtime_cgroup_kill_and_remove(dir, err) < 0)
-        return -1;
-    for (size_t i = 0; i < count; i++) {
-        if (!v1_hierarchy(i))
-            continue;
-        v1_dir(dir, sizeof dir, v1_controllers[i], path);
-        if (rmdir(dir) < 0 && errno != ENOENT && runtime_cgroup_kill_and_remove(dir, err) < 0)
-            return -1;
-    }
-    return 0;
+    v1_dir(dir, sizeof dir, controller, path);
+    /* A cgroup with neither processes nor children (most, by the time they are removed): one rmdir. */
+    return rmdir(dir) < 0 && errno != ENOENT ? runtime_cgroup_kill_and_remove(dir, err) : 0;
 }
 
 static int v1_destroy(const char *path, husk_error *err)
 {
-    return destroy_in(V1_CONTROLLER_COUNT, path, err);
-}
-
-static int v1_destroy_container(const char *path, husk_error *err)
-{
-    return destroy_in(V1_CONTAINER_COUNT, path, err);
+    /* Kill through the pids hierarchy first (every process is in it), then remove every hierarchy's dir. */
+    if (remove_one("pids", path, err) < 0)
+        return -1;
+    for (size_t i = 0; i < V1_CONTROLLER_COUNT; i++)
+        if (v1_hierarchy(i) && remove_one(v1_controllers[i], path, err) < 0)
+            return -1;
+    for (size_t i = 0; i < sizeof v1_former_controllers / sizeof v1_former_controllers[0]; i++)
+        if (remove_one(v1_former_controllers[i], path, err) < 0)
+            return -1;
+    return 0;
 }
 
 static int v1_rename(const char *from, const char *to, husk_error *err)
@@ -283,7 +198,4 @@ const struct runtime_cgroup_manager runtime_cgroup_v1 = {
     .populated = v1_populated,
     .destroy = v1_destroy,
     .rename = v1_rename,
-    .create_container = v1_create_container,
-    .enter_container = v1_enter_container,
-    .destroy_container = v1_destroy_container,
 };

@@ -145,7 +145,4 @@ const struct runtime_cgroup_manager runtime_cgroup_v2 = {
     .oom_kill_count = v2_oom_kill_count,
     .populated = v2_populated,
     .destroy = v2_destroy,
-    .create_container = v2_create,
-    .enter_container = v2_enter,
-    .destroy_container = v2_destroy,
 };

@@ -61,7 +61,7 @@ int runtime_container_create(struct runtime_sandbox *s, const struct runtime_con
         return -1;
     const struct runtime_cgroup_manager *cgroups;
     container_cgroup(s, c->name, cgroup, sizeof cgroup);
-    if (runtime_cgroup_manager_get(&cgroups, err) < 0 || cgroups->create_container(cgroup, err) < 0 ||
+    if (runtime_cgroup_manager_get(&cgroups, err) < 0 || cgroups->create(cgroup, err) < 0 ||
         cgroups->set_resources(cgroup, &c->resources, err) < 0)
         return husk_error_wrap(err, "container %s", c->name);
     struct runtime_container_status status = {.state = RUNTIME_CONTAINER_CREATED};
@@ -204,7 +204,7 @@ int runtime_container_remove(struct runtime_sandbox *s, const char *name, husk_e
     }
     const struct runtime_cgroup_manager *cgroups;
     container_cgroup(s, name, cgroup, sizeof cgroup);
-    if (runtime_cgroup_manager_get(&cgroups, err) < 0 || cgroups->destroy_container(cgroup, err) < 0)
+    if (runtime_cgroup_manager_get(&cgroups, err) < 0 || cgroups->destroy(cgroup, err) < 0)
         return -1;
     return runtime_remove_tree(dir, err);
 }

@@ -32,7 +32,7 @@ struct exec_child {
     const struct runtime_exec_config *exec;
     const struct runtime_container_config *config;
     const struct runtime_cgroup_manager *cgroups;
-    char cgroup[1200], pod_leaf[1200]; /* the container's; its pod's supervisor's */
+    char cgroup[1200];
     int pidfd, sync, tty_slave;
     int tty_socket; /* the child's end of the socket the pty master goes back on; -1 without a tty */
     int timed_out;  /* write end: the intermediate child says here that it killed a process over time */
@@ -105,9 +105,7 @@ static void open_container_pty(struct exec_child *x, husk_error *err)
 __attribute__((noreturn)) static void exec_child(struct exec_child *x)
 {
     husk_error err = {0};
-    /* Where the container's own processes are: its cgroup where it has one, its pod's (the supervisor's
-     * leaf, which they inherit) in the other hierarchies (see cgroup.h). */
-    if (x->cgroups->enter(x->pod_leaf, 0, &err) < 0 || x->cgroups->enter_container(x->cgroup, 0, &err) < 0)
+    if (x->cgroups->enter(x->cgroup, 0, &err) < 0)
         runtime_child_fail(x->sync, &err);
     if (setns(x->pidfd, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0) {
         husk_error_set_errno(&err, errno, "joining the container's namespaces");
@@ -263,7 +261,6 @@ int runtime_container_exec(const struct runtime_sandbox *s, const char *name,
     struct exec_child x = {
         .exec = e, .config = &loaded->config, .pidfd = -1, .tty_slave = -1, .tty_socket = -1};
     snprintf(x.cgroup, sizeof x.cgroup, "%s/%s", s->cgroup_path, name);
-    snprintf(x.pod_leaf, sizeof x.pod_leaf, "%s/supervisor", s->cgroup_path);
     int caller_socket = -1, r = -1;
     if (runtime_cgroup_manager_get(&x.cgroups, err) < 0)
         goto out;

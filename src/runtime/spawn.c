@@ -138,7 +138,7 @@ __attribute__((noreturn)) static void child_main(const struct runtime_spawn_requ
     husk_error err = {0};
     runtime_child_reset_signals();
     umask(0);
-    if (r->cgroups->enter_container(r->cgroup_path, 0, &err) < 0)
+    if (r->cgroups->enter(r->cgroup_path, 0, &err) < 0)
         runtime_child_fail(fds->sync, &err);
     set_stdio(fds, &err);
     struct runtime_rootfs_request rootfs = {r->config, r->container_dir, r->sandbox_dir,

@@ -3,6 +3,7 @@
 #include "harness.h"
 
 #include "base/cleanup.h"
+#include "base/fs.h"
 #include "runtime/cgroup.h"
 #include "runtime/files.h"
 
@@ -89,19 +90,6 @@ TEST(runtime_cgroup_limits_are_written)
         snprintf(file, sizeof file, "/sys/fs/cgroup/cpu/%s/cpu.cfs_quota_us", path);
         cpu = read_value(file);
         CHECK_STR_EQ(cpu, "50000");
-        /* The cpuset levels carry their parent's CPUs and nodes, cloned at creation by the levels above. */
-        cleanup_free char *cpus = NULL, *root_cpus = NULL, *mems = NULL, *clone = NULL;
-        snprintf(file, sizeof file, "/sys/fs/cgroup/cpuset/%s/cpuset.cpus", path);
-        cpus = read_value(file);
-        root_cpus = read_value("/sys/fs/cgroup/cpuset/cpuset.cpus");
-        CHECK_STR_EQ(cpus, root_cpus);
-        snprintf(file, sizeof file, "/sys/fs/cgroup/cpuset/%s/cpuset.mems", path);
-        mems = read_value(file);
-        CHECK(mems != NULL && mems[0] != '\0');
-        snprintf(file, sizeof file, "/sys/fs/cgroup/cpuset/husk-test-%d/pod-a/cgroup.clone_children",
-                 (int)getpid());
-        clone = read_value(file);
-        CHECK_STR_EQ(clone, "1");
         snprintf(file, sizeof file, "/sys/fs/cgroup/pids/%s/pids.max", path);
     } else {
         snprintf(file, sizeof file, "/sys/fs/cgroup/%s/memory.max", path);
@@ -143,9 +131,10 @@ TEST(runtime_cgroup_destroy_kills_what_is_left)
 }
 
 /* enter(path, 0) from a child just forked (as the supervisor and every container are started): the child,
- * and the children it forks, are in the cgroup of every hierarchy; the parent stays where it was. On v1
+ * and the children it forks, are in the cgroup of every hierarchy it has (v1: memory, cpu, cpuacct, pids);
+ * the parent stays where it was. On v1
  * this goes through `tasks`, which spares the RCU grace period that cgroup.procs waits for. */
-TEST(runtime_cgroup_enter_moves_the_caller_in_every_hierarchy)
+TEST(runtime_cgroup_enter_moves_the_caller_in_each_of_its_hierarchies)
 {
     REQUIRE_ROOT();
     const struct runtime_cgroup_manager *m = manager();
@@ -177,7 +166,7 @@ TEST(runtime_cgroup_enter_moves_the_caller_in_every_hierarchy)
     int status = 0;
     CHECK(waitpid(child, &status, 0) == child);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    static const char *const controllers[] = {"memory", "cpu,", "pids", "cpuset", "freezer", "blkio"};
+    static const char *const controllers[] = {"memory", "cpu,", "pids"};
     int lines = 0;
     for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
         bool v2 = strncmp(line, "0::", 3) == 0;
@@ -196,25 +185,54 @@ TEST(runtime_cgroup_enter_moves_the_caller_in_every_hierarchy)
     remove_test_parent(m);
 }
 
-/* A container's cgroup, under its pod's supervisor leaf as a container is started: on v1 it exists, and the
- * child that enters it is in it, in the memory, cpu, cpuacct and pids hierarchies; in cpuset, freezer and
- * blkio there is none and the child stays in the pod's leaf. destroy_container removes what was made. */
-TEST(runtime_cgroup_container_is_in_the_hierarchies_of_its_limits)
+/* The path of the /proc/PID/cgroup text's line for the hierarchy ("N:cpu,cpuacct:/PATH" where two share
+ * one) into out. */
+static bool hierarchy_path(const char *text, const char *controller, char *out, size_t size)
+{
+    char want[64];
+    snprintf(want, sizeof want, ",%s,", controller);
+    for (const char *line = text; *line != '\0';) {
+        size_t len = strcspn(line, "\n");
+        const char *names = memchr(line, ':', len);
+        const char *path = names != NULL ? memchr(names + 1, ':', len - (size_t)(names + 1 - line)) : NULL;
+        if (path != NULL) {
+            char entry[128];
+            snprintf(entry, sizeof entry, ",%.*s,", (int)(path - names - 1), names + 1);
+            if (strstr(entry, want) != NULL) {
+                snprintf(out, size, "%.*s", (int)(line + len - path - 1), path + 1);
+                return true;
+            }
+        }
+        line += len;
+        if (*line == '\n')
+            line++;
+    }
+    return false;
+}
+
+/* On v1 a cgroup is made in the memory, cpu, cpuacct and pids hierarchies only, and a child that enters it is
+ * in it there; in cpuset, freezer and blkio there is none (limits and counts husk does not use) and the
+ * child stays where its parent was. destroy removes what was made, and what an earlier husk made in
+ * cpuset, freezer and blkio as well. */
+TEST(runtime_cgroup_v1_uses_the_hierarchies_of_its_limits)
 {
     REQUIRE_ROOT();
     const struct runtime_cgroup_manager *m = manager();
+    if (m != &runtime_cgroup_v1)
+        return;
     husk_error err = {0};
-    char leaf[256], ctr[256];
-    snprintf(leaf, sizeof leaf, "%s", test_path("pod-e/supervisor"));
+    char pod[256], ctr[256];
+    snprintf(pod, sizeof pod, "%s", test_path("pod-e"));
     snprintf(ctr, sizeof ctr, "%s", test_path("pod-e/web"));
-    CHECK(m->create(leaf, &err) == 0);
-    CHECK(m->create_container(ctr, &err) == 0);
+    CHECK(m->create(ctr, &err) == 0);
+    cleanup_free char *before = NULL;
+    CHECK(runtime_read_file("/proc/self/cgroup", 65536, &before, &err) == 0);
     int fds[2];
     CHECK(pipe(fds) == 0);
     pid_t child = fork();
     if (child == 0) {
         close(fds[0]);
-        if (m->enter(leaf, 0, &err) < 0 || m->enter_container(ctr, 0, &err) < 0)
+        if (m->enter(ctr, 0, &err) < 0)
             _exit(3);
         int fd = open("/proc/self/cgroup", O_RDONLY);
         char buf[4096];
@@ -225,43 +243,41 @@ TEST(runtime_cgroup_container_is_in_the_hierarchies_of_its_limits)
     read_child_report(fds, text, sizeof text);
     int status = 0;
     CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    if (m == &runtime_cgroup_v1) {
-        static const struct {
-            const char *controller;
-            bool own;
-        } expect[] = {{"memory", true},  {"cpu", true},      {"cpuacct", true}, {"pids", true},
-                      {"cpuset", false}, {"freezer", false}, {"blkio", false}};
-        for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
-            char dir[512], entry[128];
-            snprintf(dir, sizeof dir, "/sys/fs/cgroup/%s", expect[i].controller);
-            if (access(dir, F_OK) < 0)
-                continue;
-            snprintf(dir, sizeof dir, "/sys/fs/cgroup/%s/%s", expect[i].controller, ctr);
-            CHECK_INT_EQ(access(dir, F_OK) == 0, expect[i].own);
-            /* The child's line for the hierarchy ("N:cpu,cpuacct:/PATH" where they share one). */
-            bool found = false;
-            cleanup_free char *copy = strdup(text);
-            for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line != NULL;
-                 line = strtok_r(NULL, "\n", &save)) {
-                char *names = strchr(line, ':'), *path = names ? strchr(names + 1, ':') : NULL;
-                if (path == NULL)
-                    continue;
-                snprintf(entry, sizeof entry, ",%.*s,", (int)(path - names - 1), names + 1);
-                char want[64];
-                snprintf(want, sizeof want, ",%s,", expect[i].controller);
-                if (strstr(entry, want) == NULL)
-                    continue;
-                found = true;
-                CHECK_STR_CONTAINS(path + 1, expect[i].own ? ctr : leaf);
-            }
-            CHECK(found);
+    static const struct {
+        const char *controller;
+        bool own;
+    } expect[] = {{"memory", true},  {"cpu", true},      {"cpuacct", true}, {"pids", true},
+                  {"cpuset", false}, {"freezer", false}, {"blkio", false}};
+    for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
+        char dir[512];
+        snprintf(dir, sizeof dir, "/sys/fs/cgroup/%s", expect[i].controller);
+        if (access(dir, F_OK) < 0)
+            continue;
+        snprintf(dir, sizeof dir, "/sys/fs/cgroup/%s/%s", expect[i].controller, pod);
+        CHECK_INT_EQ(access(dir, F_OK) == 0, expect[i].own);
+        char child_path[512], our_path[512];
+        CHECK(hierarchy_path(text, expect[i].controller, child_path, sizeof child_path));
+        CHECK(hierarchy_path(before, expect[i].controller, our_path, sizeof our_path));
+        if (expect[i].own) {
+            size_t n = strlen(child_path), len = strlen(ctr);
+            CHECK(n > len && strcmp(child_path + n - len, ctr) == 0);
+        } else {
+            CHECK_STR_EQ(child_path, our_path);
         }
     }
-    CHECK(m->destroy_container(ctr, &err) == 0);
+    /* What an earlier husk made: a pod's cgroup in freezer (and cpuset, blkio, where they are). */
+    char former[512];
+    snprintf(former, sizeof former, "/sys/fs/cgroup/freezer/%s", pod);
+    CHECK(husk_mkdir_p(former, 0755, &err) == 0);
+    CHECK(m->destroy(ctr, &err) == 0);
     char dir[512];
-    snprintf(dir, sizeof dir, "/sys/fs/cgroup/%s%s", m == &runtime_cgroup_v1 ? "memory/" : "", ctr);
+    snprintf(dir, sizeof dir, "/sys/fs/cgroup/memory/%s", ctr);
     CHECK(access(dir, F_OK) < 0 && errno == ENOENT);
+    CHECK(m->destroy(pod, &err) == 0);
+    CHECK(access(former, F_OK) < 0 && errno == ENOENT);
     remove_test_parent(m);
+    snprintf(former, sizeof former, "/sys/fs/cgroup/freezer/husk-test-%d", (int)getpid());
+    CHECK(access(former, F_OK) < 0 && errno == ENOENT);
 }
 
 TEST(runtime_cgroup_counts_oom_kills)
