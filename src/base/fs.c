@@ -16,6 +16,14 @@
 
 int husk_mkdir_p(const char *path, mode_t mode, husk_error *err)
 {
+    /* Mostly the parent is there (and often the dir): one mkdir, not one per level from the root (each an
+     * EEXIST under its parent's lock, a dozen for a pod's dirs). */
+    if (path[0] == '\0')
+        return husk_error_set(err, ENOENT, "creating a directory: no path");
+    if (mkdir(path, mode) == 0 || errno == EEXIST)
+        return 0;
+    if (errno != ENOENT)
+        return husk_error_set_errno(err, errno, "creating directory %s", path);
     char buf[4096];
     if ((size_t)snprintf(buf, sizeof buf, "%s", path) >= sizeof buf)
         return husk_error_set(err, ENAMETOOLONG, "path too long: %s", path);
