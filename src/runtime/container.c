@@ -1,7 +1,7 @@
 /* Containers from the caller's side: create prepares the container's dirs, config and cgroup; start,
  * kill and remove ask the supervisor; status reads the state file the supervisor keeps, so it works
  * with no supervisor at all. Stop (signal, grace, SIGKILL) runs here, in the caller, which may block. */
-#include "runtime/runtime.h"
+#include "runtime/sandbox_internal.h"
 
 #include "base/cleanup.h"
 #include "base/log.h"
@@ -12,6 +12,7 @@
 #include "runtime/state.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,29 +34,73 @@ static void container_cgroup(const struct runtime_sandbox *s, const char *name, 
     snprintf(out, size, "%s/%s", s->cgroup_path, name);
 }
 
+static const char *const subdirs[] = {"rootfs", "upper", "work"};
+
+/* STATE_DIR/containers/.ahead-N: no container's name (none starts with a dot). */
+static void ahead_path(const char *state_dir, int n, char *out, size_t size)
+{
+    snprintf(out, size, "%s/containers/.ahead-%d", state_dir, n);
+}
+
+void runtime_container_dirs_ahead(const char *state_dir)
+{
+    char dir[4200], path[4300];
+    for (int n = 0; n < RUNTIME_CONTAINER_DIRS_AHEAD; n++) {
+        ahead_path(state_dir, n, dir, sizeof dir);
+        if (mkdir(dir, 0700) < 0)
+            return;
+        for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
+            snprintf(path, sizeof path, "%s/%s", dir, subdirs[i]);
+            if (mkdir(path, 0755) < 0) {
+                husk_error ignored = {0};
+                runtime_remove_tree(dir, &ignored);
+                return;
+            }
+        }
+    }
+}
+
+/* The container's dir with its subdirs: one made ahead renamed into place where there is one left (an ext4
+ * mkdir here is ~0.2 ms, a rename ~0.04), else made; err's code is EEXIST where the dir is there already. */
+static int make_container_dir(const struct runtime_sandbox *s, const char *name, const char *dir,
+                              husk_error *err)
+{
+    char path[4200];
+    for (int n = 0; n < RUNTIME_CONTAINER_DIRS_AHEAD; n++) {
+        ahead_path(s->state_dir, n, path, sizeof path);
+        if (renameat2(AT_FDCWD, path, AT_FDCWD, dir, RENAME_NOREPLACE) == 0)
+            return 0;
+        if (errno == EEXIST)
+            break;
+    }
+    if (mkdir(dir, 0700) < 0)
+        return husk_error_set_errno(err, errno, "creating container %s", name);
+    for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, subdirs[i]);
+        if (mkdir(path, 0755) < 0)
+            return husk_error_set_errno(err, errno, "creating %s", path);
+    }
+    return 0;
+}
+
 int runtime_container_create(struct runtime_sandbox *s, const struct runtime_container_config *c,
                              husk_error *err)
 {
     char dir[4096], path[4200], cgroup[1200];
     if (container_dir(s, c->name, dir, sizeof dir, err) < 0)
         return -1;
-    int made = mkdir(dir, 0700);
-    if (made < 0 && errno == EEXIST) {
+    int made = make_container_dir(s, c->name, dir, err);
+    if (made < 0 && err->code == EEXIST) {
         /* Left by a run its caller did not live to record (a daemon killed between the two, with a record
          * from before): it goes, with its process, and this one is made in its place. */
         log_warn("container %s: left by a run that was not recorded; removing it", c->name);
         if (runtime_container_remove(s, c->name, err) < 0)
             return husk_error_wrap(err, "container %s", c->name);
-        made = mkdir(dir, 0700);
+        *err = (husk_error){0};
+        made = make_container_dir(s, c->name, dir, err);
     }
     if (made < 0)
-        return husk_error_set_errno(err, errno, "creating container %s", c->name);
-    static const char *const subdirs[] = {"rootfs", "upper", "work"};
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, subdirs[i]);
-        if (mkdir(path, 0755) < 0)
-            return husk_error_set_errno(err, errno, "creating %s", path);
-    }
+        return -1;
     snprintf(path, sizeof path, "%s/config.json", dir);
     if (runtime_container_config_save(c, path, err) < 0)
         return -1;

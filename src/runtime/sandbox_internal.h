@@ -1,4 +1,4 @@
-/* What sandbox.c and sandbox_pool.c share. Private to src/runtime. */
+/* What sandbox.c, sandbox_pool.c and container.c share. Private to src/runtime. */
 #ifndef HUSK_RUNTIME_SANDBOX_INTERNAL_H
 #define HUSK_RUNTIME_SANDBOX_INTERNAL_H
 
@@ -11,6 +11,11 @@
  * its command line to name a longer state dir later. */
 int runtime_sandbox_start(const struct runtime_sandbox_config *config, const char *cgroup_path, bool spare,
                           struct runtime_sandbox **ret_sandbox, husk_error *err);
+
+/* Container dirs (with their subdirs) made ahead in a spare's state dir, which its pod's first containers
+ * take by a rename (container.c); best effort. */
+#define RUNTIME_CONTAINER_DIRS_AHEAD 2
+void runtime_container_dirs_ahead(const char *state_dir);
 
 /* PARENT/pod-UID; -1 when it does not fit. */
 int runtime_sandbox_pod_cgroup(const struct runtime_sandbox_config *config, char *buf, size_t size);

@@ -86,6 +86,7 @@ static struct runtime_sandbox *make_spare(struct runtime_sandbox_pool *p, husk_e
     char info[4200];
     snprintf(info, sizeof info, "%s/sandbox.json", state_dir);
     unlink(info);
+    runtime_container_dirs_ahead(state_dir);
     return s;
 }
 

@@ -307,3 +307,47 @@ TEST_WITH_TIMEOUT(runtime_pool_hands_out_dirs_made_ahead, 60)
     fixture_pod(&f);
     fixture_remove(&f);
 }
+
+/* A spare holds two container dirs made ahead (containers/.ahead-N, with rootfs, upper and work): the pod's
+ * first two containers take them by a rename, the third makes its own; each runs all the same. */
+TEST_WITH_TIMEOUT(runtime_pool_spare_has_container_dirs_made_ahead, 60)
+{
+    struct pod_fixture f = {0};
+    char pool_dir[400], spare[600], path[800];
+    pid_t pid;
+    struct runtime_sandbox_pool *pool = pool_with_a_spare(&f, pool_dir, sizeof pool_dir, &pid);
+    CHECK(spare_dir(pool_dir, spare, sizeof spare));
+    ino_t ahead[2];
+    for (int n = 0; n < 2; n++) {
+        struct stat st;
+        snprintf(path, sizeof path, "%s/containers/.ahead-%d", spare, n);
+        CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0700);
+        ahead[n] = st.st_ino;
+        snprintf(path, sizeof path, "%s/containers/.ahead-%d/upper", spare, n);
+        CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+    }
+    struct runtime_sandbox_config c = {.hostname = "ahead", .pool = pool};
+    fixture_pod_with(&f, &c);
+    CHECK_INT_EQ(f.sandbox->supervisor_pid, pid);
+    static const char *const names[] = {"first", "second", "third"};
+    for (int i = 0; i < 3; i++) {
+        const char *const argv[] = {"sh", "-c", "echo hi > /x && cat /x", NULL};
+        struct runtime_container_config ctr = fixture_container(&f, names[i], argv);
+        fixture_run(&f, &ctr);
+        struct runtime_container_status st = fixture_wait(&f, names[i]);
+        CHECK_INT_EQ(st.exit_code, 0);
+        cleanup_free char *log = fixture_log(&f, names[i]);
+        CHECK_STR_CONTAINS(log, "stdout F hi\n");
+        struct stat dir;
+        snprintf(path, sizeof path, "%s/containers/%s", f.state_dir, names[i]);
+        CHECK(stat(path, &dir) == 0 && (dir.st_mode & 07777) == 0700);
+        if (i < 2)
+            CHECK(dir.st_ino == ahead[0] || dir.st_ino == ahead[1]);
+        else
+            CHECK(dir.st_ino != ahead[0] && dir.st_ino != ahead[1]);
+        snprintf(path, sizeof path, "%s/containers/.ahead-%d", f.state_dir, i);
+        CHECK(access(path, F_OK) < 0);
+    }
+    runtime_sandbox_pool_free(pool);
+    fixture_remove(&f);
+}
