@@ -64,8 +64,7 @@ static int v1_create(const char *path, husk_error *err)
             continue;
         char dir[PATH_MAX];
         v1_dir(dir, sizeof dir, v1_controllers[i], path);
-        /* Most cgroups are made under one that exists (a container's under its pod's): in one mkdir. */
-        if (mkdir(dir, 0755) < 0 && errno != EEXIST && husk_mkdir_p(dir, 0755, err) < 0)
+        if (husk_mkdir_p(dir, 0755, err) < 0)
             return -1;
     }
     return 0;
