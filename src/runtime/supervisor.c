@@ -645,8 +645,8 @@ int runtime_supervisor_main(int argc, char **argv)
     s.dir_fd = open(s.state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     int ready_fd = (int)strtol(argv[2], NULL, 10);
     husk_error err = {0};
-    if (runtime_supervisor_detach(s.state_dir, &err) < 0 ||
-        runtime_supervisor_setup(s.state_dir, &s.info, &s.cgroups, &s.host_pid, &err) < 0 ||
+    if (runtime_supervisor_detach(s.state_dir, &s.info, &s.cgroups, &err) < 0 ||
+        runtime_supervisor_setup(s.state_dir, &s.info, &s.host_pid, &err) < 0 ||
         runtime_supervisor_listen(s.state_dir, &s.listen_fd, &s.signal_fd, &s.epoll_fd, &err) < 0) {
         dprintf(ready_fd, "error %s\n", err.message);
         return 1;

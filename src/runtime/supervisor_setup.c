@@ -56,22 +56,23 @@ static int mount_shm(const char *state_dir, husk_error *err)
     return 0;
 }
 
-int runtime_supervisor_detach(const char *state_dir, husk_error *err)
+int runtime_supervisor_detach(const char *state_dir, struct runtime_sandbox_info *ret_info,
+                              const struct runtime_cgroup_manager **ret_cgroups, husk_error *err)
 {
     char path[4096];
-    struct runtime_sandbox_info info;
-    const struct runtime_cgroup_manager *cgroups;
     snprintf(path, sizeof path, "%s/sandbox.json", state_dir);
-    if (runtime_sandbox_info_load(path, &info, err) < 0 || runtime_cgroup_manager_get(&cgroups, err) < 0)
+    if (runtime_sandbox_info_load(path, ret_info, err) < 0 ||
+        runtime_cgroup_manager_get(ret_cgroups, err) < 0)
         return -1;
+    const struct runtime_sandbox_info *info = ret_info;
     /* A leaf of the pod cgroup (cgroup v2 allows no process beside child cgroups), so that removing the
      * pod's cgroup kills the supervisor too if it no longer answers; entered while this process has one
      * thread, so v1 moves it without the global lock (see cgroup_v1.c). */
-    snprintf(path, sizeof path, "%s/supervisor", info.cgroup_path);
-    if (cgroups->enter(path, 0, err) < 0)
+    snprintf(path, sizeof path, "%s/supervisor", info->cgroup_path);
+    if ((*ret_cgroups)->enter(path, 0, err) < 0)
         return -1;
-    int flags = CLONE_NEWNS | (info.host_network ? 0 : CLONE_NEWNET | CLONE_NEWUTS) |
-                (info.host_ipc ? 0 : CLONE_NEWIPC) | (info.host_pid ? 0 : CLONE_NEWPID);
+    int flags = CLONE_NEWNS | (info->host_network ? 0 : CLONE_NEWNET | CLONE_NEWUTS) |
+                (info->host_ipc ? 0 : CLONE_NEWIPC) | (info->host_pid ? 0 : CLONE_NEWPID);
     if (unshare(flags) < 0)
         return husk_error_set_errno(err, errno, "creating the pod's namespaces");
     pid_t pid = fork();
@@ -82,14 +83,10 @@ int runtime_supervisor_detach(const char *state_dir, husk_error *err)
     return 0;
 }
 
-int runtime_supervisor_setup(const char *state_dir, struct runtime_sandbox_info *info,
-                             const struct runtime_cgroup_manager **ret_cgroups, pid_t *ret_host_pid,
-                             husk_error *err)
+int runtime_supervisor_setup(const char *state_dir, const struct runtime_sandbox_info *info,
+                             pid_t *ret_host_pid, husk_error *err)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/sandbox.json", state_dir);
-    if (runtime_sandbox_info_load(path, info, err) < 0 || runtime_cgroup_manager_get(ret_cgroups, err) < 0)
-        return -1;
     /* With hostPID the supervisor is not PID 1 of anything: orphans of the pod must still come to it. */
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     if (!info->host_network) {

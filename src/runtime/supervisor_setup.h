@@ -7,14 +7,16 @@
 #include "runtime/cgroup.h"
 #include "runtime/config.h"
 
-/* Started by runtime_sandbox_create (sandbox.c), the supervisor makes itself the pod's sandbox: it enters
- * the pod cgroup's supervisor leaf, unshares the pod's namespaces and forks; the parent exits (so the
- * supervisor is nobody's child in the caller) and the child, PID 1 of the new PID namespace, returns. */
-int runtime_supervisor_detach(const char *state_dir, husk_error *err);
+/* Started by runtime_sandbox_create (sandbox.c), the supervisor makes itself the pod's sandbox: it loads
+ * STATE_DIR/sandbox.json into *ret_info, enters the pod cgroup's supervisor leaf, unshares the pod's
+ * namespaces and forks; the parent exits (so the supervisor is nobody's child in the caller) and the child,
+ * PID 1 of the new PID namespace, returns. */
+int runtime_supervisor_detach(const char *state_dir, struct runtime_sandbox_info *ret_info,
+                              const struct runtime_cgroup_manager **ret_cgroups, husk_error *err);
 
-int runtime_supervisor_setup(const char *state_dir, struct runtime_sandbox_info *ret_info,
-                             const struct runtime_cgroup_manager **ret_cgroups, pid_t *ret_host_pid,
-                             husk_error *err);
+/* Then fills the namespaces of info's pod (hostname, loopback, /dev/shm) and writes its pid file. */
+int runtime_supervisor_setup(const char *state_dir, const struct runtime_sandbox_info *info,
+                             pid_t *ret_host_pid, husk_error *err);
 
 int runtime_supervisor_listen(const char *state_dir, int *ret_listen_fd, int *ret_signal_fd,
                               int *ret_epoll_fd, husk_error *err);
