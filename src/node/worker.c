@@ -100,6 +100,7 @@ static int set_pod(struct node_pod_worker *w, json_t *pod)
     }
     /* A pod's containers cannot change once created (the API refuses it); keep the records, follow the
      * new JSON for the fields that may change (images). */
+    w->updates++;
     for (size_t i = 0; i < w->count; i++) {
         json_t *list = w->containers[i].kind == NODE_CONTAINER_APP ? apps : init;
         size_t j;
@@ -392,7 +393,7 @@ void node_worker_join_and_free(struct node_pod_worker *w)
         json_decref(w->containers[i].last_state);
         free(w->containers[i].image_id);
         free(w->containers[i].image_name);
-        free(w->containers[i].prepared);
+        node_worker_forget_prepared(&w->containers[i]);
     }
     free(w->containers);
     runtime_sandbox_free(w->sandbox);

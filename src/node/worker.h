@@ -43,8 +43,10 @@ struct node_container {
     char *image_name;                 /* the image as the status shows it */
     int watch;                        /* inotify watch of its state dir, or -1 */
     struct node_probe_state probes[NODE_PROBE_KINDS];
-    int64_t kill_deadline_ms; /* a kill for restart is under way: SIGKILL then; 0 when none */
-    char *prepared;           /* made ready while the init containers ran, with this config (its text) */
+    int64_t kill_deadline_ms;     /* a kill for restart is under way: SIGKILL then; 0 when none */
+    char *prepared;               /* made ready while the init containers ran, with this config (its text) */
+    struct image *prepared_image; /* the image it was made ready with */
+    unsigned prepared_at;         /* the pod's updates (node_pod_worker.updates) then */
 };
 
 struct node_pod_worker {
@@ -85,6 +87,7 @@ struct node_pod_worker {
     bool evicted;           /* its containers are stopped after an eviction */
     bool gone;              /* terminated and cleaned up */
     bool apps_started;      /* each app container has been started once (the sandbox pool is told) */
+    unsigned updates;       /* how many times the pod's JSON was replaced by a newer one */
 };
 
 /* worker.c */
@@ -108,6 +111,8 @@ void node_worker_start_container(struct node_pod_worker *w, struct node_containe
 /* Before the last init container starts: the app containers that can be are created and made ready to
  * exec (runtime_container_prepare), so that each starts at once when the init containers are done. */
 void node_worker_prepare_apps(struct node_pod_worker *w);
+/* Lets go of what c was made ready with (its config's text and image). */
+void node_worker_forget_prepared(struct node_container *c);
 /* Reads back the runtime's record of a container that exited. */
 void node_worker_refresh_container(struct node_pod_worker *w, struct node_container *c, bool *ret_exited);
 

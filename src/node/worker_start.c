@@ -165,6 +165,16 @@ static enum image_pull_policy pull_policy(const struct node_container *c)
     return policy;
 }
 
+/* The image c runs, as its status shows it. */
+static void note_image(struct node_container *c, const struct image *img, const char *name)
+{
+    c->pull_backoff.next_delay_ms = 0;
+    free(c->image_id);
+    free(c->image_name);
+    c->image_id = strdup(img->record.config_digest);
+    c->image_name = strdup(img->record.name ? img->record.name : name);
+}
+
 static struct image *ensure_image(struct node_pod_worker *w, struct node_container *c)
 {
     const struct node_agent_config *config = node_agent_config(w->agent);
@@ -204,11 +214,7 @@ static struct image *ensure_image(struct node_pod_worker *w, struct node_contain
     else
         node_worker_event(w, c, "Normal", "Pulled", "Successfully pulled image \"%s\" in %lldms", name,
                           (long long)(husk_now_ms() - t0));
-    c->pull_backoff.next_delay_ms = 0;
-    free(c->image_id);
-    free(c->image_name);
-    c->image_id = strdup(img->record.config_digest);
-    c->image_name = strdup(img->record.name ? img->record.name : name);
+    note_image(c, img, name);
     return img;
 }
 
@@ -324,8 +330,46 @@ static void start_created(struct node_pod_worker *w, struct node_container *c, s
     /* It may have exited already (a quick /bin/true): the next refresh records that. */
 }
 
+void node_worker_forget_prepared(struct node_container *c)
+{
+    free(c->prepared);
+    c->prepared = NULL;
+    image_free(c->prepared_image);
+    c->prepared_image = NULL;
+}
+
+/* Whether the config c was made ready with is the one it would be built with now: nothing it reads has
+ * changed (the pod's JSON, with the container's spec, is the same) and it reads nothing from elsewhere
+ * (ConfigMaps, Secrets). Otherwise the config is built again and compared. */
+static bool prepared_config_holds(const struct node_pod_worker *w, const struct node_container *c)
+{
+    if (c->prepared == NULL || c->prepared_image == NULL || !c->exists || c->prepared_at != w->updates ||
+        json_array_size(objects_get_array(c->spec, "envFrom")) > 0)
+        return false;
+    size_t i;
+    const json_t *var;
+    json_array_foreach(objects_get_array(c->spec, "env"), i, var)
+    {
+        if (json_object_get(var, "valueFrom") != NULL)
+            return false;
+    }
+    return true;
+}
+
 void node_worker_start_container(struct node_pod_worker *w, struct node_container *c)
 {
+    if (prepared_config_holds(w, c)) {
+        struct image *img = c->prepared_image;
+        c->prepared_image = NULL;
+        node_worker_forget_prepared(c);
+        const char *name = objects_get_string(c->spec, "image");
+        node_worker_event(w, c, "Normal", "Pulled", "Container image \"%s\" already present on machine",
+                          name);
+        note_image(c, img, name);
+        struct husk_arena arena = {0};
+        start_created(w, c, img, &arena);
+        return;
+    }
     struct image *img = ensure_image(w, c);
     if (img == NULL)
         return;
@@ -346,8 +390,7 @@ void node_worker_start_container(struct node_pod_worker *w, struct node_containe
     char *now = c->prepared != NULL ? runtime_container_config_text(&config) : NULL;
     bool ready = now != NULL && c->exists && strcmp(now, c->prepared) == 0;
     free(now);
-    free(c->prepared);
-    c->prepared = NULL;
+    node_worker_forget_prepared(c);
     if (ready) {
         start_created(w, c, img, &arena);
         return;
@@ -411,6 +454,10 @@ void node_worker_prepare_apps(struct node_pod_worker *w)
             if (runtime_container_prepare(w->sandbox, c->name, &err) == 0) {
                 c->prepared = text;
                 text = NULL;
+                c->prepared_image = img;
+                img = NULL;
+                c->prepared_at = w->updates;
+                c->stop_signal = cc.stop_signal;
             }
         }
         free(text);

@@ -95,8 +95,7 @@ void node_worker_stop_containers(struct node_pod_worker *w, int64_t grace_second
         husk_error ignored = {0};
         runtime_container_remove(w->sandbox, c->name, &ignored);
         c->exists = false;
-        free(c->prepared);
-        c->prepared = NULL;
+        node_worker_forget_prepared(c);
     }
     int64_t deadline = husk_now_ms() + grace_seconds * 1000;
     struct node_container *apps[w->count ? w->count : 1];

@@ -325,9 +325,9 @@ one_spare() { [ "$(pgrep -fc "husk-supervisor $DATA/sandbox-pool/")" = 1 ]; }
     wait_for 30 gone taker
 }
 
-# A pod whose init container waits for DATA/pods/UID/volumes/shared/go; its app prints a ConfigMap's word.
-prepared_pod() {
-    printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata:\n  word: before\n' "$1" | hk apply -f - >/dev/null
+# pod_with_env NAME ENV: a pod whose init container waits for DATA/pods/UID/volumes/shared/go; its app
+# prints $WORD (ENV: the container's env, as YAML) and runs.
+pod_with_env() {
     hk apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: Pod
@@ -346,10 +346,16 @@ spec:
     image: busybox
     imagePullPolicy: IfNotPresent
     command: ["sh", "-c", "echo app started >> /shared/order; echo word=\$WORD; sleep 3600"]
-    env: [{name: WORD, valueFrom: {configMapKeyRef: {name: $1, key: word}}}]
+    env: $2
     volumeMounts: [{name: shared, mountPath: /shared}]
   volumes: [{name: shared, emptyDir: {}}]
 EOF
+}
+
+# The same with $WORD from a ConfigMap of its own (word=before).
+prepared_pod() {
+    printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata:\n  word: before\n' "$1" | hk apply -f - >/dev/null
+    pod_with_env "$1" "[{name: WORD, valueFrom: {configMapKeyRef: {name: $1, key: word}}}]"
 }
 
 init_running() { hk get pod "$1" -o json | jq -e '.status.initContainerStatuses[0].state.running' >/dev/null; }
@@ -396,6 +402,44 @@ one_prepared() { [ "$(pgrep -fc "husk-prepared $DATA/pods/$1/")" = 1 ]; }
     hk delete configmap same changed
     wait_for 30 gone same
     wait_for 30 gone changed
+}
+
+@test "pods: an app made ready with a config that reads nothing from elsewhere starts as made, with its image and events" {
+    # "kept" starts with the config it was made ready with as it is; "relabeled" is changed meanwhile (a
+    # label), so its config is built again and compared: the same, it starts as made too.
+    pod_with_env kept "[{name: WORD, value: kept}]"
+    pod_with_env relabeled "[{name: WORD, value: relabeled}]"
+    for pod in kept relabeled; do
+        wait_for 30 init_running $pod
+        wait_for 10 one_prepared "$(hk get pod $pod -o json | jq -r .metadata.uid)"
+    done
+    curl -sf --unix-socket "$DATA/husk.sock" -X PATCH -H 'Content-Type: application/merge-patch+json' \
+        --data-binary '{"metadata":{"labels":{"tier":"changed"}}}' \
+        http://localhost/api/v1/namespaces/default/pods/relabeled >/dev/null
+    for pod in kept relabeled; do
+        uid=$(hk get pod $pod -o json | jq -r .metadata.uid)
+        held=$(prepared_pid "$uid")
+        [ -n "$held" ]
+        touch "$DATA/pods/$uid/volumes/shared/go"
+        wait_for 30 phase_is $pod Running
+        [ "$(cat "$DATA/pods/$uid/volumes/shared/order")" = $'init done\napp started' ]
+        wait_for 10 bash -c "'$HUSK' logs $pod -c app --data-dir '$DATA' | grep -qx word=$pod"
+        # The process made ready is the app that runs, once.
+        [ "$(readlink "/proc/$held/exe")" = /bin/busybox ]
+        ! grep -q husk-prepared "/proc/$held/cmdline" || false
+        status=$(hk get pod $pod -o json | jq -c '.status.containerStatuses[0]')
+        [ "$(jq -r .restartCount <<<"$status")" = 0 ]
+        [[ "$(jq -r .imageID <<<"$status")" == *sha256:* ]]
+        [ "$(jq -r .image <<<"$status")" != null ]
+        events=$(hk get events -o json | jq -c "[.items[] | select(.involvedObject.name == \"$pod\") | .message]")
+        [[ "$events" == *'Container image \"busybox\" already present on machine'* ]]
+        [[ "$events" == *"Created container app"* ]]
+        [[ "$events" == *"Started container app"* ]]
+    done
+    [ "$(hk get pod relabeled -o json | jq -r .metadata.labels.tier)" = changed ]
+    hk delete pod kept relabeled --grace-period 1
+    wait_for 30 gone kept
+    wait_for 30 gone relabeled
 }
 
 @test "pods: a deleted pod is stopped and nothing of it is left on the node" {
