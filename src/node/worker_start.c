@@ -153,7 +153,6 @@ static int ensure_in_child(struct node_pod_worker *w, const char *name, enum ima
                                  pull_cancelled, w, ret, err);
 }
 
-/* Resolves the container's image by its pull policy; NULL after reporting a failure. */
 /* The container's imagePullPolicy, or its default for the image's tag. */
 static enum image_pull_policy pull_policy(const struct node_container *c)
 {
@@ -175,6 +174,15 @@ static void note_image(struct node_container *c, const struct image *img, const 
     c->image_name = strdup(img->record.name ? img->record.name : name);
 }
 
+/* An image that was here already: its event, and c's image. */
+static void image_present(struct node_pod_worker *w, struct node_container *c, const struct image *img,
+                          const char *name)
+{
+    node_worker_event(w, c, "Normal", "Pulled", "Container image \"%s\" already present on machine", name);
+    note_image(c, img, name);
+}
+
+/* Resolves the container's image by its pull policy; NULL after reporting a failure. */
 static struct image *ensure_image(struct node_pod_worker *w, struct node_container *c)
 {
     const struct node_agent_config *config = node_agent_config(w->agent);
@@ -208,12 +216,12 @@ static struct image *ensure_image(struct node_pod_worker *w, struct node_contain
         pull_failed(w, c, name ? name : "", rc, name ? err.message : "image is empty");
         return NULL;
     }
-    if (present)
-        node_worker_event(w, c, "Normal", "Pulled", "Container image \"%s\" already present on machine",
-                          name);
-    else
-        node_worker_event(w, c, "Normal", "Pulled", "Successfully pulled image \"%s\" in %lldms", name,
-                          (long long)(husk_now_ms() - t0));
+    if (present) {
+        image_present(w, c, img, name);
+        return img;
+    }
+    node_worker_event(w, c, "Normal", "Pulled", "Successfully pulled image \"%s\" in %lldms", name,
+                      (long long)(husk_now_ms() - t0));
     note_image(c, img, name);
     return img;
 }
@@ -362,10 +370,7 @@ void node_worker_start_container(struct node_pod_worker *w, struct node_containe
         struct image *img = c->prepared_image;
         c->prepared_image = NULL;
         node_worker_forget_prepared(c);
-        const char *name = objects_get_string(c->spec, "image");
-        node_worker_event(w, c, "Normal", "Pulled", "Container image \"%s\" already present on machine",
-                          name);
-        note_image(c, img, name);
+        image_present(w, c, img, objects_get_string(c->spec, "image"));
         struct husk_arena arena = {0};
         start_created(w, c, img, &arena);
         return;

@@ -34,7 +34,20 @@ static void container_cgroup(const struct runtime_sandbox *s, const char *name, 
     snprintf(out, size, "%s/%s", s->cgroup_path, name);
 }
 
-static const char *const subdirs[] = {"rootfs", "upper", "work"};
+/* dir with the subdirs a container's root is made of (its mount point, the overlay's upper and work). */
+static int make_tree(const char *dir, husk_error *err)
+{
+    static const char *const subdirs[] = {"rootfs", "upper", "work"};
+    if (mkdir(dir, 0700) < 0)
+        return husk_error_set_errno(err, errno, "creating %s", dir);
+    char path[4300];
+    for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, subdirs[i]);
+        if (mkdir(path, 0755) < 0)
+            return husk_error_set_errno(err, errno, "creating %s", path);
+    }
+    return 0;
+}
 
 /* STATE_DIR/containers/.ahead-N: no container's name (none starts with a dot). */
 static void ahead_path(const char *state_dir, int n, char *out, size_t size)
@@ -44,18 +57,14 @@ static void ahead_path(const char *state_dir, int n, char *out, size_t size)
 
 void runtime_container_dirs_ahead(const char *state_dir)
 {
-    char dir[4200], path[4300];
+    char dir[4200];
     for (int n = 0; n < RUNTIME_CONTAINER_DIRS_AHEAD; n++) {
         ahead_path(state_dir, n, dir, sizeof dir);
-        if (mkdir(dir, 0700) < 0)
-            return;
-        for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
-            snprintf(path, sizeof path, "%s/%s", dir, subdirs[i]);
-            if (mkdir(path, 0755) < 0) {
-                husk_error ignored = {0};
+        husk_error ignored = {0};
+        if (make_tree(dir, &ignored) < 0) {
+            if (ignored.code != EEXIST)
                 runtime_remove_tree(dir, &ignored);
-                return;
-            }
+            return;
         }
     }
 }
@@ -73,14 +82,7 @@ static int make_container_dir(const struct runtime_sandbox *s, const char *name,
         if (errno == EEXIST)
             break;
     }
-    if (mkdir(dir, 0700) < 0)
-        return husk_error_set_errno(err, errno, "creating container %s", name);
-    for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, subdirs[i]);
-        if (mkdir(path, 0755) < 0)
-            return husk_error_set_errno(err, errno, "creating %s", path);
-    }
-    return 0;
+    return make_tree(dir, err) < 0 ? husk_error_wrap(err, "container %s", name) : 0;
 }
 
 int runtime_container_create(struct runtime_sandbox *s, const struct runtime_container_config *c,
