@@ -15,8 +15,7 @@ static bool spare_dir(const char *pool_dir, char *out, size_t size)
     bool found = false;
     for (struct dirent *de; d != NULL && !found && (de = readdir(d)) != NULL;)
         if (strncmp(de->d_name, "spare-", 6) == 0) {
-            snprintf(out, size, "%s/%s", pool_dir, de->d_name);
-            found = true;
+            found = (size_t)snprintf(out, size, "%s/%s", pool_dir, de->d_name) < size;
         }
     if (d != NULL)
         closedir(d);
