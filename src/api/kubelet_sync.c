@@ -54,6 +54,10 @@ static bool bind_pod(struct api_kubelet *k, json_t *pod)
     return true;
 }
 
+/* The kubelet's minimum grace period for a container: what a pod's containers get when it is force deleted.
+ */
+#define FORCE_DELETE_GRACE_SECONDS 2
+
 static int64_t grace_of(const json_t *pod)
 {
     int64_t grace = -1;
@@ -111,7 +115,10 @@ static void handle_pod(struct api_kubelet *k, const char *type, json_t *pod)
         return;
     }
     if (strcmp(type, "DELETED") == 0) {
-        node_agent_kill_pod(k->agent, uid, grace_of(pod));
+        /* Gone without being marked first: deleted with gracePeriodSeconds=0 (a force deletion), whose
+         * containers get only the kubelet's minimum grace, not the pod's terminationGracePeriodSeconds. */
+        bool marked = json_object_get(objects_get_object(pod, "metadata"), "deletionTimestamp") != NULL;
+        node_agent_kill_pod(k->agent, uid, marked ? grace_of(pod) : FORCE_DELETE_GRACE_SECONDS);
         return;
     }
     if (node == NULL || node[0] == '\0') {

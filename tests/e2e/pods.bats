@@ -442,6 +442,29 @@ one_prepared() { [ "$(pgrep -fc "husk-prepared $DATA/pods/$1/")" = 1 ]; }
     wait_for 30 gone relabeled
 }
 
+@test "pods: a force-deleted pod's containers are killed after the kubelet's minimum grace, not the pod's" {
+    hk apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata:
+  name: stubborn
+spec:
+  terminationGracePeriodSeconds: 300
+  containers:
+  - name: main
+    image: busybox:latest
+    command: ["sh", "-c", "trap '' TERM; while true; do sleep 1; done"]
+YAML
+    wait_for 60 phase_is stubborn Running
+    uid=$(hk get pod stubborn -o json | jq -r .metadata.uid)
+    [ -n "$(pgrep -f "husk-supervisor $DATA/pods/$uid" || true)" ]
+    hk delete pod stubborn --grace-period 0
+    gone stubborn
+    # Its container ignores SIGTERM: only the SIGKILL after the 2 s minimum ends it, long before 300 s.
+    wait_for 15 eval '[ -z "$(pgrep -f "husk-supervisor $DATA/pods/$uid")" ]'
+    wait_for 15 eval '[ ! -e "$DATA/pods/$uid" ]'
+}
+
 @test "pods: a deleted pod is stopped and nothing of it is left on the node" {
     uid=$(hk get pod web -o json | jq -r .metadata.uid)
     [ -d "$DATA/pods/$uid" ]
