@@ -54,6 +54,16 @@ void node_worker_event(struct node_pod_worker *w, const struct node_container *c
         hooks->pod_event(hooks->data, w->pod, type, reason, c != NULL ? field_path : NULL, message);
 }
 
+void node_worker_started_events(struct node_pod_worker *w)
+{
+    for (size_t i = 0; i < w->count; i++) {
+        struct node_container *c = &w->containers[i];
+        if (c->started_event)
+            node_worker_event(w, c, "Normal", "Started", "Started container %s", c->name);
+        c->started_event = false;
+    }
+}
+
 void node_worker_wake(struct node_pod_worker *w)
 {
     uint64_t one = 1;
@@ -247,8 +257,10 @@ static void drain(int fd)
 static void report(struct node_pod_worker *w)
 {
     json_t *status = node_worker_status(w);
-    if (status == NULL)
+    if (status == NULL) {
+        node_worker_started_events(w);
         return;
+    }
     if (w->last_status == NULL || !json_equal(status, w->last_status)) {
         const struct node_agent_hooks *hooks = &node_agent_config(w->agent)->hooks;
         husk_error err = {0};
@@ -263,6 +275,7 @@ static void report(struct node_pod_worker *w)
     } else {
         json_decref(status);
     }
+    node_worker_started_events(w);
 }
 
 bool node_worker_stopping(struct node_pod_worker *w)

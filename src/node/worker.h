@@ -47,6 +47,7 @@ struct node_container {
     char *prepared;               /* made ready while the init containers ran, with this config (its text) */
     struct image *prepared_image; /* the image it was made ready with */
     unsigned prepared_at;         /* the pod's updates (node_pod_worker.updates) then */
+    bool started_event;           /* its "Started" event waits for the status (node_worker_report) */
 };
 
 struct node_pod_worker {
@@ -98,6 +99,8 @@ void node_worker_wake(struct node_pod_worker *w);
 bool node_worker_stopping(struct node_pod_worker *w);
 void node_worker_join_and_free(struct node_pod_worker *w);
 char *node_rfc3339_now(void);
+/* Queues the "Started" events that wait for the status (node_container.started_event). */
+void node_worker_started_events(struct node_pod_worker *w);
 void node_worker_event(struct node_pod_worker *w, const struct node_container *c, const char *type,
                        const char *reason, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 int node_worker_save(struct node_pod_worker *w, husk_error *err);

@@ -69,6 +69,35 @@ void runtime_container_dirs_ahead(const char *state_dir)
     }
 }
 
+void runtime_container_cgroups_ahead(const char *cgroup)
+{
+    const struct runtime_cgroup_manager *cgroups;
+    husk_error ignored = {0};
+    if (runtime_cgroup_manager_get(&cgroups, &ignored) < 0 || cgroups->rename == NULL)
+        return;
+    char path[1200];
+    for (int n = 0; n < RUNTIME_CONTAINER_DIRS_AHEAD; n++) {
+        snprintf(path, sizeof path, "%s/.ahead-%d", cgroup, n);
+        if (cgroups->create(path, &ignored) < 0)
+            return;
+    }
+}
+
+/* The container's cgroup: one made ahead renamed into place where there is one left (a v1 cgroup's mkdir
+ * in memory, cpu, cpuacct and pids is ~0.12 ms, their renames ~0.03), else made. */
+static int make_container_cgroup(const struct runtime_cgroup_manager *cgroups,
+                                 const struct runtime_sandbox *s, const char *cgroup, husk_error *err)
+{
+    char path[1200];
+    for (int n = 0; cgroups->rename != NULL && n < RUNTIME_CONTAINER_DIRS_AHEAD; n++) {
+        snprintf(path, sizeof path, "%s/.ahead-%d", s->cgroup_path, n);
+        husk_error ignored = {0};
+        if (cgroups->rename(path, cgroup, &ignored) == 0)
+            return 0;
+    }
+    return cgroups->create(cgroup, err);
+}
+
 /* The container's dir with its subdirs: one made ahead renamed into place where there is one left (an ext4
  * mkdir here is ~0.2 ms, a rename ~0.04), else made; err's code is EEXIST where the dir is there already. */
 static int make_container_dir(const struct runtime_sandbox *s, const char *name, const char *dir,
@@ -108,7 +137,7 @@ int runtime_container_create(struct runtime_sandbox *s, const struct runtime_con
         return -1;
     const struct runtime_cgroup_manager *cgroups;
     container_cgroup(s, c->name, cgroup, sizeof cgroup);
-    if (runtime_cgroup_manager_get(&cgroups, err) < 0 || cgroups->create(cgroup, err) < 0 ||
+    if (runtime_cgroup_manager_get(&cgroups, err) < 0 || make_container_cgroup(cgroups, s, cgroup, err) < 0 ||
         cgroups->set_resources(cgroup, &c->resources, err) < 0)
         return husk_error_wrap(err, "container %s", c->name);
     struct runtime_container_status status = {.state = RUNTIME_CONTAINER_CREATED};

@@ -16,6 +16,8 @@ int runtime_sandbox_start(const struct runtime_sandbox_config *config, const cha
  * take by a rename (container.c); best effort. */
 #define RUNTIME_CONTAINER_DIRS_AHEAD 2
 void runtime_container_dirs_ahead(const char *state_dir);
+/* As many container cgroups, CGROUP/.ahead-N, where cgroups can be renamed (v1); a create takes one. */
+void runtime_container_cgroups_ahead(const char *cgroup);
 
 /* PARENT/pod-UID; -1 when it does not fit. */
 int runtime_sandbox_pod_cgroup(const struct runtime_sandbox_config *config, char *buf, size_t size);

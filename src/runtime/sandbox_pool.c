@@ -87,6 +87,7 @@ static struct runtime_sandbox *make_spare(struct runtime_sandbox_pool *p, husk_e
     snprintf(info, sizeof info, "%s/sandbox.json", state_dir);
     unlink(info);
     runtime_container_dirs_ahead(state_dir);
+    runtime_container_cgroups_ahead(cgroup);
     return s;
 }
 

@@ -307,8 +307,9 @@ TEST_WITH_TIMEOUT(runtime_pool_hands_out_dirs_made_ahead, 60)
     fixture_remove(&f);
 }
 
-/* A spare holds two container dirs made ahead (containers/.ahead-N, with rootfs, upper and work): the pod's
- * first two containers take them by a rename, the third makes its own; each runs all the same. */
+/* A spare holds two container dirs made ahead (containers/.ahead-N, with rootfs, upper and work) and two
+ * container cgroups (.ahead-N in each hierarchy): the pod's first two containers take them by a rename,
+ * the third makes its own; each runs all the same. */
 TEST_WITH_TIMEOUT(runtime_pool_spare_has_container_dirs_made_ahead, 60)
 {
     struct pod_fixture f = {0};
@@ -316,7 +317,7 @@ TEST_WITH_TIMEOUT(runtime_pool_spare_has_container_dirs_made_ahead, 60)
     pid_t pid;
     struct runtime_sandbox_pool *pool = pool_with_a_spare(&f, pool_dir, sizeof pool_dir, &pid);
     CHECK(spare_dir(pool_dir, spare, sizeof spare));
-    ino_t ahead[2];
+    ino_t ahead[2], ahead_cgroup[2];
     for (int n = 0; n < 2; n++) {
         struct stat st;
         snprintf(path, sizeof path, "%s/containers/.ahead-%d", spare, n);
@@ -324,6 +325,14 @@ TEST_WITH_TIMEOUT(runtime_pool_spare_has_container_dirs_made_ahead, 60)
         ahead[n] = st.st_ino;
         snprintf(path, sizeof path, "%s/containers/.ahead-%d/upper", spare, n);
         CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+        /* And a container cgroup (v1: this test runs there alone), in each of the spare's hierarchies. */
+        static const char *const hierarchies[] = {"memory", "cpu", "cpuacct", "pids"};
+        for (size_t h = 0; h < 4; h++) {
+            snprintf(path, sizeof path, "/sys/fs/cgroup/%s/%s/%s/.ahead-%d", hierarchies[h], f.cgroup_parent,
+                     strrchr(spare, '/') + 1, n);
+            CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+        }
+        ahead_cgroup[n] = st.st_ino;
     }
     struct runtime_sandbox_config c = {.hostname = "ahead", .pool = pool};
     fixture_pod_with(&f, &c);
@@ -340,11 +349,19 @@ TEST_WITH_TIMEOUT(runtime_pool_spare_has_container_dirs_made_ahead, 60)
         struct stat dir;
         snprintf(path, sizeof path, "%s/containers/%s", f.state_dir, names[i]);
         CHECK(stat(path, &dir) == 0 && (dir.st_mode & 07777) == 0700);
-        if (i < 2)
+        struct stat cgroup;
+        snprintf(path, sizeof path, "/sys/fs/cgroup/pids/%s/pod-%s/%s", f.cgroup_parent, f.pod_uid, names[i]);
+        CHECK(stat(path, &cgroup) == 0);
+        if (i < 2) {
             CHECK(dir.st_ino == ahead[0] || dir.st_ino == ahead[1]);
-        else
+            CHECK(cgroup.st_ino == ahead_cgroup[0] || cgroup.st_ino == ahead_cgroup[1]);
+        } else {
             CHECK(dir.st_ino != ahead[0] && dir.st_ino != ahead[1]);
+            CHECK(cgroup.st_ino != ahead_cgroup[0] && cgroup.st_ino != ahead_cgroup[1]);
+        }
         snprintf(path, sizeof path, "%s/containers/.ahead-%d", f.state_dir, i);
+        CHECK(access(path, F_OK) < 0);
+        snprintf(path, sizeof path, "/sys/fs/cgroup/pids/%s/pod-%s/.ahead-%d", f.cgroup_parent, f.pod_uid, i);
         CHECK(access(path, F_OK) < 0);
     }
     runtime_sandbox_pool_free(pool);
