@@ -35,15 +35,21 @@ static int apply_document(const struct cli_opts *o, json_t *obj, const char *sou
     long code = 0;
     json_t *live = NULL, *reply = NULL;
     husk_error err = {0};
-    if (cli_request(o, "GET", path, NULL, NULL, &code, &live, &err) < 0)
-        return cli_fail("%s", err.message);
-    int r = CLI_EXIT_OK;
-    const char *verb = NULL;
-    if (code == 404) {
-        cli_resource_path(path, sizeof path, kind, ns, NULL);
-        r = send_object(o, "POST", path, obj, &code, &reply);
-        verb = "created";
-    } else if (code == 200) {
+    /* Created at once, the usual case, in one request; one that exists (AlreadyExists) is read and updated.
+     */
+    char collection[2048];
+    cli_resource_path(collection, sizeof collection, kind, ns, NULL);
+    int r = send_object(o, "POST", collection, obj, &code, &reply);
+    const char *verb = "created";
+    const char *reason = json_string_value(json_object_get(reply, "reason"));
+    if (r == CLI_EXIT_OK && code == 409 && reason != NULL && strcmp(reason, "AlreadyExists") == 0) {
+        json_decref(reply);
+        reply = NULL;
+        verb = NULL;
+        if (cli_request(o, "GET", path, NULL, NULL, &code, &live, &err) < 0)
+            return cli_fail("%s", err.message);
+    }
+    if (live != NULL && code == 200) {
         json_t *merged = api_merge_patch(live, obj);
         if (json_equal(merged, live)) {
             verb = "unchanged";
@@ -58,7 +64,7 @@ static int apply_document(const struct cli_opts *o, json_t *obj, const char *sou
             verb = before && after && strcmp(before, after) == 0 ? "unchanged" : "configured";
         }
         json_decref(merged);
-    } else {
+    } else if (live != NULL) {
         reply = json_incref(live);
     }
     if (r == CLI_EXIT_OK && (code == 200 || code == 201) && verb != NULL)
