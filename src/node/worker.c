@@ -257,11 +257,7 @@ static void drain(int fd)
 static void report(struct node_pod_worker *w)
 {
     json_t *status = node_worker_status(w);
-    if (status == NULL) {
-        node_worker_started_events(w);
-        return;
-    }
-    if (w->last_status == NULL || !json_equal(status, w->last_status)) {
+    if (status != NULL && (w->last_status == NULL || !json_equal(status, w->last_status))) {
         const struct node_agent_hooks *hooks = &node_agent_config(w->agent)->hooks;
         husk_error err = {0};
         /* The status first: it is queued, and a watch waits for it; the record (a dump of the whole pod and a

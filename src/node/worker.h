@@ -47,7 +47,7 @@ struct node_container {
     char *prepared;               /* made ready while the init containers ran, with this config (its text) */
     struct image *prepared_image; /* the image it was made ready with */
     unsigned prepared_at;         /* the pod's updates (node_pod_worker.updates) then */
-    bool started_event;           /* its "Started" event waits for the status (node_worker_report) */
+    bool started_event;           /* its "Started" event waits for the status (report) */
 };
 
 struct node_pod_worker {

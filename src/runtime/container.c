@@ -55,29 +55,29 @@ static void ahead_path(const char *state_dir, int n, char *out, size_t size)
     snprintf(out, size, "%s/containers/.ahead-%d", state_dir, n);
 }
 
-void runtime_container_dirs_ahead(const char *state_dir)
+/* CGROUP/.ahead-N: a cgroup no container's is named. */
+static void ahead_cgroup(const char *cgroup, int n, char *out, size_t size)
 {
-    char dir[4200];
-    for (int n = 0; n < RUNTIME_CONTAINER_DIRS_AHEAD; n++) {
-        ahead_path(state_dir, n, dir, sizeof dir);
-        husk_error ignored = {0};
-        if (make_tree(dir, &ignored) < 0) {
-            if (ignored.code != EEXIST)
-                runtime_remove_tree(dir, &ignored);
-            return;
-        }
-    }
+    snprintf(out, size, "%s/.ahead-%d", cgroup, n);
 }
 
-void runtime_container_cgroups_ahead(const char *cgroup)
+void runtime_containers_ahead(const char *state_dir, const char *cgroup)
 {
-    const struct runtime_cgroup_manager *cgroups;
+    char path[4200];
     husk_error ignored = {0};
+    for (int n = 0; n < RUNTIME_CONTAINERS_AHEAD; n++) {
+        ahead_path(state_dir, n, path, sizeof path);
+        if (make_tree(path, &ignored) < 0) {
+            if (ignored.code != EEXIST)
+                runtime_remove_tree(path, &ignored);
+            break;
+        }
+    }
+    const struct runtime_cgroup_manager *cgroups;
     if (runtime_cgroup_manager_get(&cgroups, &ignored) < 0 || cgroups->rename == NULL)
         return;
-    char path[1200];
-    for (int n = 0; n < RUNTIME_CONTAINER_DIRS_AHEAD; n++) {
-        snprintf(path, sizeof path, "%s/.ahead-%d", cgroup, n);
+    for (int n = 0; n < RUNTIME_CONTAINERS_AHEAD; n++) {
+        ahead_cgroup(cgroup, n, path, sizeof path);
         if (cgroups->create(path, &ignored) < 0)
             return;
     }
@@ -89,8 +89,8 @@ static int make_container_cgroup(const struct runtime_cgroup_manager *cgroups,
                                  const struct runtime_sandbox *s, const char *cgroup, husk_error *err)
 {
     char path[1200];
-    for (int n = 0; cgroups->rename != NULL && n < RUNTIME_CONTAINER_DIRS_AHEAD; n++) {
-        snprintf(path, sizeof path, "%s/.ahead-%d", s->cgroup_path, n);
+    for (int n = 0; cgroups->rename != NULL && n < RUNTIME_CONTAINERS_AHEAD; n++) {
+        ahead_cgroup(s->cgroup_path, n, path, sizeof path);
         husk_error ignored = {0};
         if (cgroups->rename(path, cgroup, &ignored) == 0)
             return 0;
@@ -104,7 +104,7 @@ static int make_container_dir(const struct runtime_sandbox *s, const char *name,
                               husk_error *err)
 {
     char path[4200];
-    for (int n = 0; n < RUNTIME_CONTAINER_DIRS_AHEAD; n++) {
+    for (int n = 0; n < RUNTIME_CONTAINERS_AHEAD; n++) {
         ahead_path(s->state_dir, n, path, sizeof path);
         if (renameat2(AT_FDCWD, path, AT_FDCWD, dir, RENAME_NOREPLACE) == 0)
             return 0;

@@ -12,12 +12,11 @@
 int runtime_sandbox_start(const struct runtime_sandbox_config *config, const char *cgroup_path, bool spare,
                           struct runtime_sandbox **ret_sandbox, husk_error *err);
 
-/* Container dirs (with their subdirs) made ahead in a spare's state dir, which its pod's first containers
- * take by a rename (container.c); best effort. */
-#define RUNTIME_CONTAINER_DIRS_AHEAD 2
-void runtime_container_dirs_ahead(const char *state_dir);
-/* As many container cgroups, CGROUP/.ahead-N, where cgroups can be renamed (v1); a create takes one. */
-void runtime_container_cgroups_ahead(const char *cgroup);
+/* Containers made ahead in a spare: dirs (with their subdirs) in its state dir,
+ * STATE_DIR/containers/.ahead-N, and where cgroups can be renamed (v1) cgroups under its own,
+ * CGROUP/.ahead-N; its pod's first containers take them by renames (container.c). Best effort. */
+#define RUNTIME_CONTAINERS_AHEAD 2
+void runtime_containers_ahead(const char *state_dir, const char *cgroup);
 
 /* PARENT/pod-UID; -1 when it does not fit. */
 int runtime_sandbox_pod_cgroup(const struct runtime_sandbox_config *config, char *buf, size_t size);

@@ -332,7 +332,7 @@ TEST_WITH_TIMEOUT(runtime_pool_spare_has_container_dirs_made_ahead, 60)
                      strrchr(spare, '/') + 1, n);
             CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
         }
-        ahead_cgroup[n] = st.st_ino;
+        ahead_cgroup[n] = st.st_ino; /* the pids hierarchy's, the last one stat'd */
     }
     struct runtime_sandbox_config c = {.hostname = "ahead", .pool = pool};
     fixture_pod_with(&f, &c);
