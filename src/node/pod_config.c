@@ -103,6 +103,47 @@ static void container_resources(const json_t *container, struct runtime_resource
     }
 }
 
+/* The kubelet's OOM score policy (pkg/kubelet/qos/policy.go): Guaranteed and node-critical pods' containers
+ * last, BestEffort first, Burstable between by the share of the node's memory they request, a sidecar no
+ * likelier than the pod's regular container that requests least. (The supervisor takes the infra
+ * container's -998, below them all: runtime/supervisor.c.) */
+#define GUARANTEED_OOM_SCORE_ADJ (-997)
+#define BESTEFFORT_OOM_SCORE_ADJ 1000
+
+static int64_t burstable_oom_score_adj(int64_t memory_request, int64_t capacity)
+{
+    return capacity > 0 ? 1000 - (int64_t)((__int128)1000 * memory_request / capacity) : 1000;
+}
+
+static int container_oom_score_adj(const json_t *pod, const json_t *container, int64_t capacity)
+{
+    const char *priority_class = objects_get_string(objects_pod_spec(pod), "priorityClassName");
+    const char *qos = objects_pod_qos_class(pod);
+    if (strcmp(qos, "Guaranteed") == 0 ||
+        (priority_class && strcmp(priority_class, "system-node-critical") == 0))
+        return GUARANTEED_OOM_SCORE_ADJ;
+    if (strcmp(qos, "BestEffort") == 0)
+        return BESTEFFORT_OOM_SCORE_ADJ;
+    int64_t adj = burstable_oom_score_adj(milli(container, "requests", "memory") / 1000, capacity);
+    if (objects_container_is_sidecar(container)) {
+        int64_t least = -1;
+        size_t i;
+        json_t *c;
+        json_array_foreach(objects_pod_containers(pod), i, c)
+        {
+            int64_t m = milli(c, "requests", "memory") / 1000;
+            if (least < 0 || m < least)
+                least = m;
+        }
+        int64_t regular = burstable_oom_score_adj(least > 0 ? least : 0, capacity);
+        if (adj > regular)
+            adj = regular;
+    }
+    if (adj < 1000 + GUARANTEED_OOM_SCORE_ADJ)
+        return 1000 + GUARANTEED_OOM_SCORE_ADJ;
+    return adj == BESTEFFORT_OOM_SCORE_ADJ ? BESTEFFORT_OOM_SCORE_ADJ - 1 : (int)adj;
+}
+
 /* The pod cgroup's limit is the sum of the containers' when every app container has one (the kubelet's
  * ResourceConfigForPod); init containers run alone, so the larger of the two counts. */
 static void pod_resources(const json_t *pod, struct runtime_resources *r)
@@ -262,6 +303,7 @@ int node_container_config(const json_t *pod, const json_t *container, const stru
         return -1;
     c.mounts = mounts;
     container_resources(container, &c.resources);
+    c.oom_score_adj = container_oom_score_adj(pod, container, facts->node_allocatable_memory);
     c.stop_signal = node_parse_signal(image_config != NULL ? image_config->stop_signal : NULL);
     bool tty = false;
     c.tty = objects_get_bool(container, "tty", &tty) && tty;

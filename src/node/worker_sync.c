@@ -296,13 +296,21 @@ static bool ensure_network(struct node_pod_worker *w)
 }
 
 /* Creates the pod's volumes and sandbox once; a sandbox whose supervisor died is replaced, which restarts
- * the pod: every init container runs again (the kubelet's behaviour when a sandbox is lost). */
+ * the pod: every init container runs again (the kubelet's behaviour when a sandbox is lost). Its running
+ * containers died with it, each restarted or not by the pod's policy: a pod none of whose app containers
+ * will run again gets no new sandbox (nor does it from the kubelet) and is done. */
 static bool ensure_sandbox(struct node_pod_worker *w)
 {
     if (w->sandbox != NULL && runtime_sandbox_alive(w->sandbox))
         return ensure_network(w);
     husk_error err = {0};
     if (w->sandbox != NULL) {
+        refresh_all(w);
+        if (apps_finished(w)) {
+            log_warn("pod %s: its sandbox is gone, and with it the containers that ran", w->uid);
+            w->completed = true;
+            return false;
+        }
         log_warn("pod %s: its sandbox is gone; recreating it", w->uid);
         node_worker_detach_network(w);
         runtime_sandbox_remove(w->sandbox, &err);

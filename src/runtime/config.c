@@ -49,6 +49,8 @@ char *runtime_container_config_text(const struct runtime_container_config *c)
         string_array(c->capabilities_drop), "privileged", c->privileged, "no_new_privs", c->no_new_privs,
         "seccomp", (int)c->seccomp, "mounts", mounts_json(c->mounts, c->mount_count), "resources",
         resources_json(&c->resources), "stop_signal", c->stop_signal, "tty", c->tty, "log_path", c->log_path);
+    if (root != NULL && c->oom_score_adj != 0)
+        json_object_set_new(root, "oom_score_adj", json_integer(c->oom_score_adj));
     if (root != NULL && c->log_max_bytes > 0)
         json_object_set_new(root, "log_rotate",
                             json_pack("{s:I, s:i}", "max_bytes", (json_int_t)c->log_max_bytes, "max_files",
@@ -129,6 +131,8 @@ static int load_fields(struct runtime_loaded_container *l, husk_error *err)
     c->no_new_privs = no_new_privs;
     c->seccomp = (enum runtime_seccomp)seccomp;
     c->tty = tty;
+    /* Optional: 0 is not written, and configs written before it have none. */
+    json_unpack(l->json, "{s?i}", "oom_score_adj", &c->oom_score_adj);
     json_int_t log_max_bytes = 0;
     /* Optional: configs written before log rotation have none. */
     if (json_unpack(json_object_get(l->json, "log_rotate"), "{s:I, s:i}", "max_bytes", &log_max_bytes,

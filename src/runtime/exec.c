@@ -107,6 +107,7 @@ __attribute__((noreturn)) static void exec_child(struct exec_child *x)
     husk_error err = {0};
     if (x->cgroups->enter(x->cgroup, 0, &err) < 0)
         runtime_child_fail(x->sync, &err);
+    runtime_oom_score_adj_set(x->config->oom_score_adj);
     if (setns(x->pidfd, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0) {
         husk_error_set_errno(&err, errno, "joining the container's namespaces");
         runtime_child_fail(x->sync, &err);

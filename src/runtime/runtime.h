@@ -74,6 +74,9 @@ struct runtime_container_config {
     const struct runtime_mount *mounts;
     size_t mount_count;
     struct runtime_resources resources;
+    /* Written to the process's oom_score_adj (and an exec'd one's) as it starts; without CAP_SYS_RESOURCE
+     * a value below the supervisor's is not allowed, and the process keeps the supervisor's. */
+    int oom_score_adj;
     int stop_signal; /* 0: SIGTERM */
     bool tty;
     const char *log_path; /* NULL: LOG_DIR/NAME.log */

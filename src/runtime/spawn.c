@@ -29,6 +29,18 @@ void runtime_child_reset_signals(void)
         signal(sig, SIG_DFL);
 }
 
+void runtime_oom_score_adj_set(int value)
+{
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    char text[16];
+    int len = snprintf(text, sizeof text, "%d", value);
+    ssize_t ignored = write(fd, text, (size_t)len);
+    (void)ignored;
+    close(fd);
+}
+
 int runtime_child_close_fds(husk_error *err)
 {
     if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
@@ -140,6 +152,7 @@ __attribute__((noreturn)) static void child_main(const struct runtime_spawn_requ
     umask(0);
     if (r->cgroups->enter(r->cgroup_path, 0, &err) < 0)
         runtime_child_fail(fds->sync, &err);
+    runtime_oom_score_adj_set(r->config->oom_score_adj);
     set_stdio(fds, &err);
     struct runtime_rootfs_request rootfs = {r->config, r->container_dir, r->sandbox_dir,
                                             r->sandbox->host_ipc};

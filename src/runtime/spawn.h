@@ -42,6 +42,11 @@ void runtime_spawn_cancel(struct runtime_spawned *spawned);
 /* For a child about to exec: default signal handlers and an empty mask. */
 void runtime_child_reset_signals(void);
 
+/* Writes the calling process's oom_score_adj, best effort: a value below the process's own needs
+ * CAP_SYS_RESOURCE, which root lacks in some containers and VMs (the value then stays). Its children inherit
+ * it. Call it before leaving the host's /proc. */
+void runtime_oom_score_adj_set(int value);
+
 /* Marks every fd above 2 close-on-exec (CVE-2024-21626: no host fd may reach the container). */
 int runtime_child_close_fds(husk_error *err);
 

@@ -633,6 +633,10 @@ static void run_loop(struct supervisor *s)
     kill_all(s);
 }
 
+/* The kubelet's for a pod's infra container: the OOM killer takes any of the pod's containers (-997 and up,
+ * spawn.c) before the supervisor, whose loss would end them all. */
+#define SUPERVISOR_OOM_SCORE_ADJ (-998)
+
 int runtime_supervisor_main(int argc, char **argv)
 {
     /* A spare's fourth argument is room to write its pod's state dir over its own (handle_adopt). */
@@ -641,6 +645,7 @@ int runtime_supervisor_main(int argc, char **argv)
         return 2;
     }
     runtime_supervisor_title_init(argc, argv);
+    runtime_oom_score_adj_set(SUPERVISOR_OOM_SCORE_ADJ);
     struct supervisor s = {.state_dir = argv[1], .epoll_fd = -1, .signal_fd = -1, .listen_fd = -1};
     s.dir_fd = open(s.state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     int ready_fd = (int)strtol(argv[2], NULL, 10);

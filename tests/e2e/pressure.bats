@@ -94,11 +94,117 @@ spec:
 YAML
     wait_for 60 phase_is hog Failed
     [ "$(pod_field hog '.status.containerStatuses[0].state.terminated.reason')" = OOMKilled ]
+    # The OOM killer took the container's processes, never its supervisor (the pod's sandbox).
+    ! grep "pod $(pod_field hog .metadata.uid): its sandbox is gone" "$DATA/daemon.log"
     [ "$(pod_field hog '.status.containerStatuses[0].state.terminated.exitCode')" = 137 ]
     phase_is calm Running
     [ "$(pod_field calm '.status.containerStatuses[0].restartCount')" = 0 ]
     within 3 hk exec calm -- echo still-here
     hk delete pod hog --grace-period 0
+}
+
+restarts_are() { [ "$(pod_field "$1" '.status.containerStatuses[0].restartCount')" = "$2" ]; }
+no_supervisor() { ! pgrep -f "husk-supervisor $DATA/pods/$1/" >/dev/null; }
+
+@test "pressure: a pod's supervisor killed takes its containers; Never makes the pod Failed, Always restarts them" {
+    apply_yaml <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: once
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: busybox:latest
+    command: ["sleep", "3600"]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: always
+spec:
+  containers:
+  - name: main
+    image: busybox:latest
+    command: ["sleep", "3600"]
+YAML
+    wait_for 60 phase_is once Running
+    wait_for 60 phase_is always Running
+    local pod uid
+    for pod in once always; do
+        uid=$(pod_field "$pod" .metadata.uid)
+        pkill -KILL -f "husk-supervisor $DATA/pods/$uid/"
+    done
+    wait_for 30 phase_is once Failed
+    [ "$(pod_field once '.status.containerStatuses[0].state.terminated.exitCode')" = 137 ]
+    wait_for 30 restarts_are always 1
+    wait_for 30 phase_is always Running
+    [ "$(pod_field always '.status.containerStatuses[0].lastState.terminated.exitCode')" = 137 ]
+    hk delete pod once always --grace-period 0 >/dev/null
+    wait_for 30 gone once
+    wait_for 30 gone always
+    wait_for 30 no_supervisor "$uid"
+}
+
+# The oom_score_adj of pod $1's container $2: its main process and a process exec'd in it.
+oom_score_adjs() { hk exec "$1" -c "$2" -- cat /proc/1/oom_score_adj /proc/self/oom_score_adj | tr '\n' ' '; }
+
+@test "pressure: the OOM killer's order follows the QoS classes, the pod's supervisor last" {
+    apply_yaml <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: classes
+spec:
+  initContainers:
+  - name: sidecar
+    image: busybox:latest
+    restartPolicy: Always
+    command: ["sleep", "3600"]
+  containers:
+  - name: requests
+    image: busybox:latest
+    command: ["sleep", "3600"]
+    resources:
+      requests:
+        memory: 64Mi
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: guaranteed
+spec:
+  containers:
+  - name: main
+    image: busybox:latest
+    command: ["sleep", "3600"]
+    resources:
+      limits:
+        cpu: 100m
+        memory: 64Mi
+YAML
+    wait_for 60 phase_is classes Running
+    wait_for 60 phase_is guaranteed Running
+    # The kubelet's: 1000 less the thousandths of the node's memory the container requests.
+    local total burstable
+    total=$(($(awk '/^MemTotal:/ {print $2}' /proc/meminfo) * 1024))
+    burstable=$((1000 - 1000 * 64 * 1048576 / total))
+    [ "$(oom_score_adjs classes requests)" = "$burstable $burstable " ]
+    # A sidecar no likelier to go than the least-requesting regular container; BestEffort first.
+    [ "$(oom_score_adjs classes sidecar)" = "$burstable $burstable " ]
+    [ "$(oom_score_adjs calm main)" = "1000 1000 " ]
+    # Below 0 needs CAP_SYS_RESOURCE, which root lacks on some machines: there the supervisor and a
+    # Guaranteed container keep the score they were started with.
+    local infra=-998 guaranteed=-997 supervisor
+    if ! sh -c 'echo -998 >/proc/self/oom_score_adj' 2>/dev/null; then
+        infra=$(cat /proc/self/oom_score_adj) guaranteed=$(cat /proc/self/oom_score_adj)
+    fi
+    [ "$(oom_score_adjs guaranteed main)" = "$guaranteed $guaranteed " ]
+    for supervisor in $(supervisors); do
+        [ "$(cat "/proc/$supervisor/oom_score_adj")" = "$infra" ]
+    done
+    hk delete pod classes guaranteed --grace-period 0 >/dev/null
 }
 
 @test "pressure: a full log dir keeps new pods Pending with the reason, and they start when space returns" {

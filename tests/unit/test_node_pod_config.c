@@ -185,6 +185,61 @@ TEST(container_config_maps_resources_security_and_mounts)
     CHECK(system(cmd) == 0);
 }
 
+/* The oom_score_adj of the pod's container LIST[INDEX] on a node of 1000 MiB. */
+static int oom_score_adj_of(const char *spec, const char *list, size_t index)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "{\"metadata\":{\"name\":\"p\",\"namespace\":\"default\"},\"spec\":%s}",
+             spec);
+    json_t *pod = parse(text);
+    json_t *container = json_array_get(json_object_get(json_object_get(pod, "spec"), list), index);
+    const char *layers[] = {"/nonexistent/layer", NULL};
+    struct node_image_info image = {.layers = layers};
+    struct node_pod_facts facts = {.node_allocatable_memory = 1000 * 1048576LL};
+    struct husk_arena a = {0};
+    husk_error err = {0};
+    struct runtime_container_config c = {.oom_score_adj = 12345};
+    if (node_container_config(pod, container, &image, &facts, "/nonexistent", "/tmp/x.log", &a, &c, &err) < 0)
+        fprintf(stderr, "# %s\n", err.message);
+    husk_arena_free(&a);
+    json_decref(pod);
+    return c.oom_score_adj;
+}
+
+#define SLEEPER(RESOURCES) "{\"name\":\"c\",\"image\":\"busybox\",\"command\":[\"sleep\",\"1\"]" RESOURCES "}"
+#define MEMORY_REQUEST(Q)  ",\"resources\":{\"requests\":{\"memory\":\"" Q "\"}}"
+
+TEST(container_oom_score_adj_follows_the_kubelets_qos_policy)
+{
+    /* BestEffort first, Guaranteed last. */
+    CHECK_INT_EQ(oom_score_adj_of("{\"containers\":[" SLEEPER("") "]}", "containers", 0), 1000);
+    CHECK_INT_EQ(oom_score_adj_of("{\"containers\":[" SLEEPER(
+                                      ",\"resources\":{\"requests\":{\"cpu\":\"1\",\"memory\":\"1Gi\"},"
+                                      "\"limits\":{\"cpu\":\"1\",\"memory\":\"1Gi\"}}") "]}",
+                                  "containers", 0),
+                 -997);
+    /* Burstable: 1000 less the thousandths of the node's memory requested, from 3 to 999. */
+    CHECK_INT_EQ(oom_score_adj_of("{\"containers\":[" SLEEPER(MEMORY_REQUEST("100Mi")) "]}", "containers", 0),
+                 900);
+    CHECK_INT_EQ(
+        oom_score_adj_of("{\"containers\":[" SLEEPER(MEMORY_REQUEST("2000Mi")) "]}", "containers", 0), 3);
+    CHECK_INT_EQ(
+        oom_score_adj_of("{\"containers\":[" SLEEPER(
+                             ",\"resources\":{\"requests\":{\"cpu\":\"100m\"}}") "," SLEEPER("") "]}",
+                         "containers", 1),
+        999);
+    /* A sidecar no likelier to go than the regular container that requests least. */
+    CHECK_INT_EQ(oom_score_adj_of("{\"initContainers\":[{\"name\":\"s\",\"image\":\"busybox\",\"command\":["
+                                  "\"sh\"],\"restartPolicy\":"
+                                  "\"Always\"}],\"containers\":[" SLEEPER(MEMORY_REQUEST("500Mi")) "]}",
+                                  "initContainers", 0),
+                 500);
+    CHECK_INT_EQ(oom_score_adj_of("{\"priorityClassName\":\"system-node-critical\",\"containers\":[" SLEEPER(
+                                      MEMORY_REQUEST("100Mi")) "]}",
+                                  "containers", 0),
+                 -997);
+}
+
 TEST(volumes_memory_emptydir_is_a_sized_tmpfs_until_teardown)
 {
     REQUIRE_ROOT();
