@@ -69,6 +69,7 @@ static struct runtime_sandbox *rebuild(const char *state_dir, const char *cgroup
         return NULL;
     }
     s->supervisor_pid = read_supervisor_pid(state_dir);
+    s->supervisor_pidfd = -1; /* none: it answers a ping or is gone (not fd 0, which calloc left) */
     return s;
 }
 

@@ -170,7 +170,7 @@ log_since() { tail -c +"$(($1 + 1))" "$DATA/daemon.log"; }
     log_since "$mark" | grep -q "sandbox.json is unreadable"
     wait_for 20 phase_is sbx Running
     sleep 2
-    [ "$(started_at sbx)" = "$STARTED" ]
+    [ "$(started_at sbx)" = "$STARTED" ] || { log_since "$mark"; hk get pod sbx -o json | jq .status.containerStatuses; false; }
     api_matches_node
     hk delete pod sbx --grace-period 0 >/dev/null
     wait_for 30 gone sbx

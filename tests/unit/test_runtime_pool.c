@@ -242,12 +242,18 @@ TEST_WITH_TIMEOUT(runtime_pool_pods_one_after_another_each_take_a_spare, 60)
     runtime_sandbox_free(f.sandbox);
 
     /* The first pod has started its containers: the next spare is made now, and a pod that comes while it
-     * is made waits for it rather than making a sandbox of its own. */
+     * is made waits for it (up to 20 ms) rather than making a sandbox of its own. The pod comes once the
+     * spare's supervisor listens: what is left to make then takes a few ms even in a sanitizer build on a
+     * busy machine, where the supervisor's start alone can take longer than the wait. */
     runtime_sandbox_pool_settled(pool);
-    char making[700];
+    char making[700], sock[800];
     bool seen = false;
-    for (int i = 0; i < 10000 && !(seen = spare_dir(pool_dir, making, sizeof making)); i++)
-        usleep(1000);
+    for (int i = 0; i < 10000 && !seen; i++) {
+        seen = spare_dir(pool_dir, making, sizeof making) &&
+               (snprintf(sock, sizeof sock, "%s/supervisor.sock", making), access(sock, F_OK) == 0);
+        if (!seen)
+            usleep(200);
+    }
     CHECK(seen);
     struct runtime_sandbox_config b = {.hostname = "second", .pool = pool};
     fixture_pod_with(&f, &b);
