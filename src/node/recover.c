@@ -61,6 +61,8 @@ static pid_t read_supervisor_pid(const char *state_dir)
 static struct runtime_sandbox *rebuild(const char *state_dir, const char *cgroup_parent, const char *uid)
 {
     struct runtime_sandbox *s = calloc(1, sizeof *s);
+    if (s != NULL)
+        s->supervisor_pidfd = -1; /* none: it answers a ping or is gone (not fd 0, which calloc left) */
     if (s == NULL || (s->state_dir = strdup(state_dir)) == NULL ||
         asprintf(&s->cgroup_path, "%s/pod-%s", cgroup_parent ? cgroup_parent : "husk", uid) < 0) {
         if (s != NULL)
@@ -69,7 +71,6 @@ static struct runtime_sandbox *rebuild(const char *state_dir, const char *cgroup
         return NULL;
     }
     s->supervisor_pid = read_supervisor_pid(state_dir);
-    s->supervisor_pidfd = -1; /* none: it answers a ping or is gone (not fd 0, which calloc left) */
     return s;
 }
 
