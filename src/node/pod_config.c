@@ -126,16 +126,16 @@ static int container_oom_score_adj(const json_t *pod, const json_t *container, i
         return BESTEFFORT_OOM_SCORE_ADJ;
     int64_t adj = burstable_oom_score_adj(milli(container, "requests", "memory") / 1000, capacity);
     if (objects_container_is_sidecar(container)) {
-        int64_t least = -1;
+        int64_t least = INT64_MAX;
         size_t i;
         json_t *c;
         json_array_foreach(objects_pod_containers(pod), i, c)
         {
             int64_t m = milli(c, "requests", "memory") / 1000;
-            if (least < 0 || m < least)
+            if (m < least)
                 least = m;
         }
-        int64_t regular = burstable_oom_score_adj(least > 0 ? least : 0, capacity);
+        int64_t regular = burstable_oom_score_adj(least, capacity);
         if (adj > regular)
             adj = regular;
     }

@@ -74,8 +74,8 @@ struct runtime_container_config {
     const struct runtime_mount *mounts;
     size_t mount_count;
     struct runtime_resources resources;
-    /* Written to the process's oom_score_adj (and an exec'd one's) as it starts; without CAP_SYS_RESOURCE
-     * a value below the supervisor's is not allowed, and the process keeps the supervisor's. */
+    /* Written to the process's oom_score_adj (and an exec'd one's) as it starts; without CAP_SYS_RESOURCE a
+     * value below 0 is not allowed, and the process keeps the supervisor's (runtime_oom_score_adj_set). */
     int oom_score_adj;
     int stop_signal; /* 0: SIGTERM */
     bool tty;

@@ -63,7 +63,7 @@ YAML
     local cg
     cg=$(pod_cgroup bomb)
     [ "$(cat "$cg/pids.max")" = 64 ]
-    wait_for 20 [ "$(cat "$cg/pids.current")" -ge 60 ]
+    wait_for 20 eval '[ "$(cat "$cg/pids.current")" -ge 60 ]'
     sleep 2
     [ "$(cat "$cg/pids.current")" -le 64 ]
     within 3 hk exec calm -- echo still-here
@@ -131,20 +131,21 @@ spec:
 YAML
     wait_for 60 phase_is once Running
     wait_for 60 phase_is always Running
-    local pod uid
-    for pod in once always; do
-        uid=$(pod_field "$pod" .metadata.uid)
-        pkill -KILL -f "husk-supervisor $DATA/pods/$uid/"
-    done
+    local once always
+    once=$(pod_field once .metadata.uid) always=$(pod_field always .metadata.uid)
+    pkill -KILL -f "husk-supervisor $DATA/pods/$once/"
+    pkill -KILL -f "husk-supervisor $DATA/pods/$always/"
     wait_for 30 phase_is once Failed
     [ "$(pod_field once '.status.containerStatuses[0].state.terminated.exitCode')" = 137 ]
+    # Nothing of it will run again, so it got no new sandbox.
+    no_supervisor "$once"
     wait_for 30 restarts_are always 1
     wait_for 30 phase_is always Running
     [ "$(pod_field always '.status.containerStatuses[0].lastState.terminated.exitCode')" = 137 ]
     hk delete pod once always --grace-period 0 >/dev/null
     wait_for 30 gone once
     wait_for 30 gone always
-    wait_for 30 no_supervisor "$uid"
+    wait_for 30 no_supervisor "$always"
 }
 
 # The oom_score_adj of pod $1's container $2: its main process and a process exec'd in it.
@@ -198,7 +199,7 @@ YAML
     # Guaranteed container keep the score they were started with.
     local infra=-998 guaranteed=-997 supervisor
     if ! sh -c 'echo -998 >/proc/self/oom_score_adj' 2>/dev/null; then
-        infra=$(cat /proc/self/oom_score_adj) guaranteed=$(cat /proc/self/oom_score_adj)
+        infra=$(cat /proc/self/oom_score_adj) guaranteed=$infra
     fi
     [ "$(oom_score_adjs guaranteed main)" = "$guaranteed $guaranteed " ]
     for supervisor in $(supervisors); do
@@ -211,7 +212,7 @@ YAML
     dd if=/dev/zero of="$DATA/logs/filler" bs=1M 2>/dev/null || true
     [ "$(df --output=avail -B1 "$DATA/logs" | tail -1)" -lt 1048576 ]
     make_pod newcomer
-    wait_for 20 [ "$(pod_field newcomer '.status.message // ""')" != "" ]
+    wait_for 20 eval '[ -n "$(pod_field newcomer ".status.message // \"\"")" ]'
     run pod_field newcomer .status.message
     [[ "$output" =~ "the filesystem of the log dir $DATA/logs is full" ]]
     [[ "$output" =~ "the pod starts when space returns" ]]

@@ -83,7 +83,8 @@ node_stop() {
 
 hk() { "$HUSK" "$1" --data-dir "$DATA" "${@:2}"; }
 
-# wait_for SECONDS COMMAND...: retries until the command succeeds.
+# wait_for SECONDS COMMAND...: retries until the command succeeds. Its words are expanded once, at the call:
+# a condition on a command's output is a function or `eval '[ "$(…)" … ]'`, evaluated at each try.
 wait_for() {
     local seconds=$1
     shift
