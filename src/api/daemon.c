@@ -8,6 +8,7 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/log.h"
+#include "runtime/runtime.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -162,12 +163,17 @@ static int serve(const struct api_daemon_config *c, store *s, bool store_recreat
     return tfd < 0 ? -1 : 0;
 }
 
+#define DAEMON_OOM_SCORE_ADJ (-999)
+
 int api_daemon_run(const struct api_daemon_config *config, husk_error *err)
 {
     /* glibc gives threads that allocate at once arenas of their own, up to 8 per core, each keeping what
      * was freed in it; with a thread per pod worker and per connection that is most of the daemon's heap.
      * Its threads mostly wait, so two arenas cost little contention. */
     mallopt(M_ARENA_MAX, 2);
+    /* The kubelet's score: the OOM killer takes any pod's process (and a pod's supervisor, -998) before
+     * the node's agent. Its children (CNI plugins, pulls, supervisors) start from it. */
+    runtime_oom_score_adj_set(DAEMON_OOM_SCORE_ADJ);
     if (husk_mkdir_p(config->data_dir, 0700, err) < 0)
         return -1;
     cleanup_close int lock = take_lock(config->data_dir, err);

@@ -231,4 +231,10 @@ int runtime_sandbox_in_netns(const struct runtime_sandbox *sandbox, int (*fn)(vo
 /* The same for the network namespace at netns_path (a pinned one: runtime_sandbox_netns_path). */
 int runtime_netns_call(const char *netns_path, int (*fn)(void *arg), void *arg, husk_error *err);
 
+/* Writes the calling process's oom_score_adj, best effort: a value below the lowest one a process with
+ * CAP_SYS_RESOURCE set for it or its ancestors (0 when none did) needs that capability, which root lacks in
+ * some containers and VMs (the value then stays). Its children inherit it. Call it before leaving the
+ * host's /proc. */
+void runtime_oom_score_adj_set(int value);
+
 #endif

@@ -42,12 +42,6 @@ void runtime_spawn_cancel(struct runtime_spawned *spawned);
 /* For a child about to exec: default signal handlers and an empty mask. */
 void runtime_child_reset_signals(void);
 
-/* Writes the calling process's oom_score_adj, best effort: a value below the lowest one a process with
- * CAP_SYS_RESOURCE set for it or its ancestors (0 when none did) needs that capability, which root lacks in
- * some containers and VMs (the value then stays). Its children inherit it. Call it before leaving the
- * host's /proc. */
-void runtime_oom_score_adj_set(int value);
-
 /* Marks every fd above 2 close-on-exec (CVE-2024-21626: no host fd may reach the container). */
 int runtime_child_close_fds(husk_error *err);
 

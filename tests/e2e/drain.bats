@@ -74,7 +74,7 @@ YAML
 @test "drain: a cordoned node takes no new pods until uncordoned, as the scheduler decides" {
     hk cordon robust
     make_pod latecomer
-    wait_for 10 [ "$(hk get pod latecomer -o json | jq -r '.status.conditions[0].reason // ""')" = Unschedulable ]
+    wait_for 10 pod_field_is latecomer '.status.conditions[0].reason // ""' Unschedulable
     run hk get pod latecomer -o json
     [ "$(jq -r .spec.nodeName <<<"$output")" = null ]
     [ "$(jq -r .status.phase <<<"$output")" = Pending ]

@@ -22,8 +22,8 @@ restart_with() {
     limits_node_start "$@"
 }
 
-pod_field() { hk get pod "$1" -o json | jq -r "$2"; }
 node_condition() { hk get node robust -o json | jq -r ".status.conditions[] | select(.type == \"$1\") | .status"; }
+node_condition_is() { [ "$(node_condition "$1")" = "$2" ]; }
 node_tainted() { hk get node robust -o json | jq -e ".spec.taints // [] | any(.key == \"$1\")" >/dev/null; }
 
 # sleeper NAME [RESOURCES-YAML]: a pod that sleeps, with the given container resources.
@@ -91,7 +91,7 @@ YAML
     run pod_field besteffort .status.message
     [[ "$output" =~ ^"The node was low on resource: memory. Threshold quantity: 1Pi, available: "[0-9]+(Ki|Mi)?". Container main was using "[0-9]+(Ki|Mi)?", request is 0, has larger consumption of memory. "$ ]]
     # The pod is stopped within the eviction's 1 s, though its grace period is 30 s.
-    wait_for 10 [ "$(pod_field besteffort '.status.containerStatuses[0].state.terminated != null')" = true ]
+    wait_for 10 pod_field_is besteffort '.status.containerStatuses[0].state.terminated != null' true
     wait_for 30 phase_is burstable Failed
     # One at a time, in the kubelet's order (the daemon logs each eviction as it decides it).
     run grep -Eo 'pod default/(besteffort|burstable|guaranteed): evicted' "$DATA/daemon.log"
@@ -102,7 +102,7 @@ YAML
     run hk get events -o json
     jq -e '.items[] | select(.reason == "EvictionThresholdMet" and .involvedObject.kind == "Node" and .message == "Attempting to reclaim memory")' <<<"$output"
     restart_with --eviction-hard=
-    wait_for 15 [ "$(node_condition MemoryPressure)" = False ]
+    wait_for 15 node_condition_is MemoryPressure False
     ! node_tainted node.kubernetes.io/memory-pressure
     for p in besteffort burstable guaranteed; do hk delete pod "$p" --grace-period 0; done
 }
@@ -117,7 +117,7 @@ YAML
     run pod_field disky .status.message
     [[ "$output" =~ ^"The node was low on resource: ephemeral-storage. Threshold quantity: "[0-9]+(Ki|Mi|Gi)?", available: "[0-9]+(Ki|Mi|Gi)?". " ]]
     restart_with --eviction-hard=
-    wait_for 15 [ "$(node_condition DiskPressure)" = False ]
+    wait_for 15 node_condition_is DiskPressure False
     hk delete pod disky --grace-period 0
 }
 

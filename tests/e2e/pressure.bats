@@ -27,7 +27,6 @@ teardown_file() {
     true
 }
 
-pod_field() { hk get pod "$1" -o json | jq -r "$2"; }
 # The pod's cgroup in the pids hierarchy (v1) or the unified one (v2).
 pod_cgroup() {
     local root=/sys/fs/cgroup/pids
@@ -151,7 +150,7 @@ YAML
 # The oom_score_adj of pod $1's container $2: its main process and a process exec'd in it.
 oom_score_adjs() { hk exec "$1" -c "$2" -- cat /proc/1/oom_score_adj /proc/self/oom_score_adj | tr '\n' ' '; }
 
-@test "pressure: the OOM killer's order follows the QoS classes, the pod's supervisor last" {
+@test "pressure: the OOM killer's order follows the QoS classes, the pod's supervisor and the daemon last" {
     apply_yaml <<'YAML'
 apiVersion: v1
 kind: Pod
@@ -197,11 +196,13 @@ YAML
     [ "$(oom_score_adjs calm main)" = "1000 1000 " ]
     # Below 0 needs CAP_SYS_RESOURCE, which root lacks on some machines: there the supervisor and a
     # Guaranteed container keep the score they were started with.
-    local infra=-998 guaranteed=-997 supervisor
+    local agent=-999 infra=-998 guaranteed=-997 supervisor
     if ! sh -c 'echo -998 >/proc/self/oom_score_adj' 2>/dev/null; then
-        infra=$(cat /proc/self/oom_score_adj) guaranteed=$infra
+        agent=$(cat /proc/self/oom_score_adj) infra=$agent guaranteed=$agent
     fi
     [ "$(oom_score_adjs guaranteed main)" = "$guaranteed $guaranteed " ]
+    # The node's agent last of all, as the kubelet.
+    [ "$(cat "/proc/$(node_pid)/oom_score_adj")" = "$agent" ]
     for supervisor in $(supervisors); do
         [ "$(cat "/proc/$supervisor/oom_score_adj")" = "$infra" ]
     done

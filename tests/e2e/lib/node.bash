@@ -95,6 +95,11 @@ wait_for() {
     "$@"
 }
 
+# pod_field POD JQ: a field of the pod; pod_field_is POD JQ VALUE: whether it is VALUE (for wait_for, which
+# runs its command afresh at each try).
+pod_field() { hk get pod "$1" -o json | jq -r "$2"; }
+pod_field_is() { [ "$(pod_field "$1" "$2")" = "$3" ]; }
+
 phase_is() {
     local phase
     phase=$(hk get pod "$1" -o json | jq -r .status.phase)
