@@ -312,6 +312,12 @@ static void *worker_main(void *arg)
         }
         int64_t next = node_worker_sync(w);
         report(w);
+        /* After the record that says it is done: a daemon stopped in between does not start it again. */
+        husk_error err = {0};
+        if (w->completed && w->sandbox != NULL && node_worker_save(w, &err) == 0) {
+            node_worker_release_sandbox(w);
+            report(w);
+        }
         struct pollfd fds[2] = {{.fd = w->wake_fd, .events = POLLIN},
                                 {.fd = w->inotify_fd, .events = POLLIN}};
         /* The timeout is a safety net for a missed notification; exits normally arrive through inotify.

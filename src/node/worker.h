@@ -123,6 +123,10 @@ void node_worker_refresh_container(struct node_pod_worker *w, struct node_contai
  * together, then the sidecars in reverse order; teardown removes the sandbox, volumes and logs. */
 void node_worker_stop_containers(struct node_pod_worker *w, int64_t grace_seconds);
 void node_worker_teardown(struct node_pod_worker *w);
+/* A pod that is done (Succeeded, Failed, evicted) keeps its status, logs and volumes until it is deleted,
+ * not its sandbox: its network's addresses, its supervisor and cgroups go, as the kubelet stops a terminal
+ * pod's sandbox (PodReadyToStartContainers turns False). */
+void node_worker_release_sandbox(struct node_pod_worker *w);
 /* Removes a tree without following symlinks or crossing into mounts (worker_stop.c). */
 void node_worker_remove_tree(const char *path);
 

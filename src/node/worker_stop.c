@@ -130,6 +130,22 @@ void node_worker_remove_tree(const char *path)
     nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
+void node_worker_release_sandbox(struct node_pod_worker *w)
+{
+    if (w->sandbox == NULL)
+        return;
+    /* The addresses go back to the network's pool; the status goes on naming the ones the pod had. */
+    json_t *ips = json_incref(w->pod_ips);
+    node_worker_detach_network(w);
+    json_decref(w->pod_ips);
+    w->pod_ips = ips;
+    husk_error err = {0};
+    if (runtime_sandbox_remove(w->sandbox, &err) < 0)
+        log_warn("pod %s: removing its sandbox: %s", w->uid, err.message);
+    runtime_sandbox_free(w->sandbox);
+    w->sandbox = NULL;
+}
+
 void node_worker_teardown(struct node_pod_worker *w)
 {
     husk_error err = {0};

@@ -475,3 +475,43 @@ YAML
     [ -z "$(find /sys/fs/cgroup -maxdepth 3 -path "*/$CGROUP_PARENT/pod-$uid" 2>/dev/null)" ]
     ! grep -q "$DATA/pods/$uid" /proc/self/mountinfo
 }
+
+@test "pods: a finished pod gives back its sandbox at once and keeps its status, logs and emptyDir until deleted" {
+    hk apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata:
+  name: done
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: busybox:latest
+    command: ["sh", "-c", "echo finished; echo kept >/scratch/note"]
+    volumeMounts:
+    - name: scratch
+      mountPath: /scratch
+  volumes:
+  - name: scratch
+    emptyDir: {}
+YAML
+    wait_for 60 phase_is done Succeeded
+    uid=$(hk get pod done -o json | jq -r .metadata.uid)
+    # As the kubelet stops a terminal pod's sandbox: no supervisor, no cgroup, and the condition says so.
+    wait_for 15 eval '[ -z "$(pgrep -f "husk-supervisor $DATA/pods/$uid")" ]'
+    wait_for 15 pod_field_is done '.status.conditions[] | select(.type == "PodReadyToStartContainers") | .status' False
+    [ -z "$(find /sys/fs/cgroup -maxdepth 3 -path "*/$CGROUP_PARENT/pod-$uid" 2>/dev/null)" ]
+    [ ! -e "$DATA/pods/$uid/sandbox" ]
+    [ "$(pod_field done '.status.containerStatuses[0].state.terminated.reason')" = Completed ]
+    [ "$(hk logs done)" = finished ]
+    [ "$(cat "$DATA/pods/$uid/volumes/scratch/note")" = kept ]
+    # The next daemon takes the finished pod up as it was, without a sandbox to make.
+    node_stop
+    node_start
+    wait_for 30 phase_is done Succeeded
+    [ -z "$(pgrep -f "husk-supervisor $DATA/pods/$uid" || true)" ]
+    [ "$(hk logs done)" = finished ]
+    hk delete pod done --grace-period 0
+    wait_for 30 gone done
+    [ ! -e "$DATA/pods/$uid" ]
+}
