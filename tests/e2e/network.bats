@@ -163,3 +163,21 @@ EOF
     [ -z "$(ls -A "$DATA/network")" ]
     ! grep -q " $DATA/pods/" /proc/self/mountinfo
 }
+
+@test "network: a pod that is done gives its address and veth back at once; its status keeps its IP" {
+    delete_all_pods
+    {
+        pod_yaml once busybox "  restartPolicy: Never"
+        printf '    command: ["sh", "-c", "sleep 1"]\n'
+    } | hk apply -f - >/dev/null
+    wait_for 60 phase_is once Running
+    ip=$(pod_ip once)
+    [[ "$ip" == "$NET_SUBNET".* ]]
+    [ -n "$(network_leaks)" ]
+    wait_for 60 phase_is once Succeeded
+    # As the kubelet stops a terminal pod's sandbox: the network's DEL runs before the pod is deleted.
+    wait_for 15 eval '[ -z "$(network_leaks)" ]'
+    [ -z "$(ls -A "$DATA/network")" ]
+    [ "$(pod_ip once)" = "$ip" ]
+    delete_all_pods
+}

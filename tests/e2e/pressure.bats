@@ -105,7 +105,7 @@ YAML
 restarts_are() { [ "$(pod_field "$1" '.status.containerStatuses[0].restartCount')" = "$2" ]; }
 no_supervisor() { ! pgrep -f "husk-supervisor $DATA/pods/$1/" >/dev/null; }
 
-@test "pressure: a pod's supervisor killed takes its containers; Never makes the pod Failed, Always restarts them" {
+@test "pressure: a pod's supervisor killed takes its containers; Never makes the pod Failed, others restart them" {
     apply_yaml <<'YAML'
 apiVersion: v1
 kind: Pod
@@ -127,24 +127,54 @@ spec:
   - name: main
     image: busybox:latest
     command: ["sleep", "3600"]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: onfailure
+spec:
+  restartPolicy: OnFailure
+  initContainers:
+  - name: helper
+    image: busybox:latest
+    restartPolicy: Always
+    command: ["sleep", "3600"]
+  containers:
+  - name: main
+    image: busybox:latest
+    command: ["sleep", "3600"]
 YAML
     wait_for 60 phase_is once Running
     wait_for 60 phase_is always Running
-    local once always
+    wait_for 60 phase_is onfailure Running
+    local once always onfailure old
     once=$(pod_field once .metadata.uid) always=$(pod_field always .metadata.uid)
+    onfailure=$(pod_field onfailure .metadata.uid)
+    old=$(pgrep -f "husk-supervisor $DATA/pods/$onfailure/")
     pkill -KILL -f "husk-supervisor $DATA/pods/$once/"
     pkill -KILL -f "husk-supervisor $DATA/pods/$always/"
+    pkill -KILL -f "husk-supervisor $DATA/pods/$onfailure/"
     wait_for 30 phase_is once Failed
     [ "$(pod_field once '.status.containerStatuses[0].state.terminated.exitCode')" = 137 ]
-    # Nothing of it will run again, so it got no new sandbox.
+    # Nothing of it will run again, so it got no new sandbox, and the dead one's cgroups went with it.
     no_supervisor "$once"
+    wait_for 15 eval '[ -z "$(find /sys/fs/cgroup -maxdepth 3 -path "*/$CGROUP_PARENT/pod-$once")" ]'
     wait_for 30 restarts_are always 1
     wait_for 30 phase_is always Running
     [ "$(pod_field always '.status.containerStatuses[0].lastState.terminated.exitCode')" = 137 ]
-    hk delete pod once always --grace-period 0 >/dev/null
+    # OnFailure: exit 137 is a failure, so a new sandbox, where the native sidecar starts again first.
+    wait_for 30 restarts_are onfailure 1
+    wait_for 30 phase_is onfailure Running
+    wait_for 30 pod_field_is onfailure '.status.initContainerStatuses[0].restartCount' 1
+    [ "$(pod_field onfailure '.status.initContainerStatuses[0].state.running != null')" = true ]
+    [ "$(pod_field onfailure '.status.containerStatuses[0].lastState.terminated.exitCode')" = 137 ]
+    [ "$(pgrep -f "husk-supervisor $DATA/pods/$onfailure/")" != "$old" ]
+    hk delete pod once always onfailure --grace-period 0 >/dev/null
     wait_for 30 gone once
     wait_for 30 gone always
+    wait_for 30 gone onfailure
     wait_for 30 no_supervisor "$always"
+    wait_for 30 no_supervisor "$onfailure"
 }
 
 # The oom_score_adj of pod $1's container $2: its main process and a process exec'd in it.
