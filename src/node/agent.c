@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "node/network.h"
 #include "node/recover.h"
+#include "node/trash.h"
 #include "node/worker.h"
 #include "objects/pod.h"
 #include "runtime/runtime.h"
@@ -27,6 +28,7 @@ struct node_agent {
     struct node_pod_worker **workers;
     size_t count, capacity;
     struct runtime_sandbox_pool *pool; /* spare sandboxes; NULL: none */
+    struct node_trash *trash;          /* DATA_DIR/trash; NULL: dirs are removed at once */
     char **done;                       /* uids of workers that finished, to be joined */
     size_t done_count, done_capacity;
 };
@@ -39,6 +41,11 @@ const struct node_agent_config *node_agent_config(const struct node_agent *agent
 struct runtime_sandbox_pool *node_agent_sandbox_pool(const struct node_agent *agent)
 {
     return agent->pool;
+}
+
+struct node_trash *node_agent_trash(const struct node_agent *agent)
+{
+    return agent->trash;
 }
 
 void node_agent_pod_done(struct node_agent *agent, const char *uid)
@@ -298,6 +305,11 @@ int node_agent_new(const struct node_agent_config *config, struct node_agent **r
         if (i == 1 || i == 2)
             husk_mark_top_dir(path);
     }
+    snprintf(path, sizeof path, "%s/trash", agent->data_dir);
+    husk_error trash_err = {0};
+    if (node_trash_new(path, &agent->trash, &trash_err) < 0)
+        log_warn("no trash dir (a pod's files are removed before it is reported gone): %s",
+                 trash_err.message);
     /* Before the pods resume: their workers may make sandboxes at once. Without spares pods still start. */
     snprintf(path, sizeof path, "%s/sandbox-pool", agent->data_dir);
     husk_error pool_err = {0};
@@ -333,6 +345,7 @@ void node_agent_free(struct node_agent *agent)
     }
     reap(agent);
     runtime_sandbox_pool_free(agent->pool);
+    node_trash_free(agent->trash);
     free(agent->workers);
     free(agent->done);
     free(agent->data_dir);

@@ -51,6 +51,10 @@ struct node_agent_config {
 struct runtime_sandbox_pool;
 struct runtime_sandbox_pool *node_agent_sandbox_pool(const struct node_agent *agent);
 
+/* The node's trash (trash.h), for the pod workers; NULL when it could not be made. */
+struct node_trash;
+struct node_trash *node_agent_trash(const struct node_agent *agent);
+
 /* Starts the agent and resumes every pod found under DATA_DIR/pods (their containers keep running). */
 int node_agent_new(const struct node_agent_config *config, struct node_agent **ret, husk_error *err);
 

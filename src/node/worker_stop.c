@@ -7,6 +7,7 @@
 #include "base/clock.h"
 #include "base/crashpoint.h"
 #include "base/log.h"
+#include "node/trash.h"
 #include "node/volumes.h"
 
 #include <ftw.h>
@@ -140,8 +141,10 @@ void node_worker_release_sandbox(struct node_pod_worker *w)
     json_decref(w->pod_ips);
     w->pod_ips = ips;
     husk_error err = {0};
-    if (runtime_sandbox_remove(w->sandbox, &err) < 0)
+    if (runtime_sandbox_stop(w->sandbox, &err) < 0)
         log_warn("pod %s: removing its sandbox: %s", w->uid, err.message);
+    else
+        node_trash_put(node_agent_trash(w->agent), w->sandbox->state_dir);
     runtime_sandbox_free(w->sandbox);
     w->sandbox = NULL;
 }
@@ -150,12 +153,14 @@ void node_worker_teardown(struct node_pod_worker *w)
 {
     husk_error err = {0};
     node_worker_detach_network(w);
-    if (w->sandbox != NULL && runtime_sandbox_remove(w->sandbox, &err) < 0)
+    /* The state dir goes with the pod dir, to the trash. */
+    if (w->sandbox != NULL && runtime_sandbox_stop(w->sandbox, &err) < 0)
         log_warn("pod %s: removing its sandbox: %s", w->uid, err.message);
     runtime_sandbox_free(w->sandbox);
     w->sandbox = NULL;
     husk_crash_point("pod-delete");
     node_volumes_teardown(w->pod, w->pod_dir);
-    node_worker_remove_tree(w->pod_dir);
-    node_worker_remove_tree(w->log_dir);
+    struct node_trash *trash = node_agent_trash(w->agent);
+    node_trash_put(trash, w->pod_dir);
+    node_trash_put(trash, w->log_dir);
 }

@@ -155,6 +155,9 @@ bool runtime_sandbox_alive(const struct runtime_sandbox *sandbox);
 
 /* Kills every container, stops the supervisor, removes the cgroups and the state dir. */
 int runtime_sandbox_remove(struct runtime_sandbox *sandbox, husk_error *err);
+/* The same but the state dir, which holds no mount any more and is the caller's to remove (a pod dir goes
+ * to the node's trash whole). */
+int runtime_sandbox_stop(struct runtime_sandbox *sandbox, husk_error *err);
 
 void runtime_sandbox_free(struct runtime_sandbox *sandbox);
 

@@ -289,7 +289,7 @@ static void wait_supervisor_gone(const struct runtime_sandbox *s)
         close(fd);
 }
 
-int runtime_sandbox_remove(struct runtime_sandbox *s, husk_error *err)
+int runtime_sandbox_stop(struct runtime_sandbox *s, husk_error *err)
 {
     char reply[64];
     husk_error ignored = {0};
@@ -300,7 +300,12 @@ int runtime_sandbox_remove(struct runtime_sandbox *s, husk_error *err)
     if (runtime_cgroup_manager_get(&cgroups, err) < 0 || cgroups->destroy(s->cgroup_path, err) < 0)
         return -1;
     wait_supervisor_gone(s);
-    if (runtime_netns_unpin(s->state_dir, err) < 0)
+    return runtime_netns_unpin(s->state_dir, err);
+}
+
+int runtime_sandbox_remove(struct runtime_sandbox *s, husk_error *err)
+{
+    if (runtime_sandbox_stop(s, err) < 0)
         return -1;
     return runtime_remove_tree(s->state_dir, err);
 }

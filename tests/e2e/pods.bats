@@ -474,6 +474,8 @@ YAML
     [ -z "$(pgrep -f "husk-supervisor $DATA/pods/$uid" || true)" ]
     [ -z "$(find /sys/fs/cgroup -maxdepth 3 -path "*/$CGROUP_PARENT/pod-$uid" 2>/dev/null)" ]
     ! grep -q "$DATA/pods/$uid" /proc/self/mountinfo
+    # Its files went to the trash, which a thread of the daemon's empties in the background.
+    wait_for 10 trash_empty
 }
 
 @test "pods: a finished pod gives back its sandbox at once and keeps its status, logs and emptyDir until deleted" {
@@ -502,12 +504,17 @@ YAML
     wait_for 15 pod_field_is done '.status.conditions[] | select(.type == "PodReadyToStartContainers") | .status' False
     [ -z "$(find /sys/fs/cgroup -maxdepth 3 -path "*/$CGROUP_PARENT/pod-$uid" 2>/dev/null)" ]
     [ ! -e "$DATA/pods/$uid/sandbox" ]
+    wait_for 10 trash_empty
     [ "$(pod_field done '.status.containerStatuses[0].state.terminated.reason')" = Completed ]
     [ "$(hk logs done)" = finished ]
     [ "$(cat "$DATA/pods/$uid/volumes/scratch/note")" = kept ]
-    # The next daemon takes the finished pod up as it was, without a sandbox to make.
+    # The next daemon takes the finished pod up as it was, without a sandbox to make, and empties what a
+    # daemon stopped meanwhile left in the trash.
     node_stop
+    mkdir -p "$DATA/trash/left-behind/deep"
+    touch "$DATA/trash/left-behind/deep/file"
     node_start
+    wait_for 10 trash_empty
     wait_for 30 phase_is done Succeeded
     [ -z "$(pgrep -f "husk-supervisor $DATA/pods/$uid" || true)" ]
     [ "$(hk logs done)" = finished ]

@@ -106,6 +106,7 @@ phase_is() {
     [ "$phase" = "$2" ] || { echo "pod $1: phase $phase, not $2" >&2; return 1; }
 }
 gone() { ! hk get pod "$1" >/dev/null 2>&1; }
+trash_empty() { [ -z "$(ls -A "$DATA/trash")" ]; }
 all_running() {
     local n=$1
     [ "$(hk get pods -o json | jq '[.items[] | select(.status.phase == "Running")] | length')" = "$n" ]
