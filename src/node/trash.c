@@ -2,7 +2,6 @@
 #include "node/trash.h"
 
 #include "base/cleanup.h"
-#include "base/log.h"
 #include "node/worker.h"
 
 #include <dirent.h>
@@ -28,12 +27,21 @@ struct node_trash {
     unsigned long next; /* names the entries moved in by this daemon */
 };
 
-/* Removes every entry of the trash dir; entries that stay (a mount inside) are tried again next time. */
-static void empty(const struct node_trash *t)
+static bool stopping(struct node_trash *t)
+{
+    pthread_mutex_lock(&t->lock);
+    bool stop = t->stop;
+    pthread_mutex_unlock(&t->lock);
+    return stop;
+}
+
+/* Removes every entry of the trash dir; entries that stay (a mount inside) are tried again next time. A
+ * daemon that stops does not wait for the rest: the next one removes it. */
+static void empty(struct node_trash *t)
 {
     cleanup_closedir DIR *d = opendir(t->dir);
     struct dirent *e;
-    while (d != NULL && (e = readdir(d)) != NULL) {
+    while (d != NULL && !stopping(t) && (e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         char path[4400];
