@@ -120,7 +120,8 @@ void node_worker_forget_prepared(struct node_container *c);
 void node_worker_refresh_container(struct node_pod_worker *w, struct node_container *c, bool *ret_exited);
 
 /* worker_stop.c: stops the containers within grace_seconds (preStop, the stop signal, SIGKILL): the apps
- * together, then the sidecars in reverse order; teardown removes the sandbox, volumes and logs. */
+ * together, then the sidecars in reverse order; teardown releases the sandbox (below), unmounts the volumes
+ * and puts the pod's dir and logs in the node's trash. */
 void node_worker_stop_containers(struct node_pod_worker *w, int64_t grace_seconds);
 void node_worker_teardown(struct node_pod_worker *w);
 /* A pod that is done (Succeeded, Failed, evicted) keeps its status, logs and volumes until it is deleted,

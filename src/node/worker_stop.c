@@ -133,16 +133,17 @@ void node_worker_remove_tree(const char *path)
 
 void node_worker_release_sandbox(struct node_pod_worker *w)
 {
-    if (w->sandbox == NULL)
-        return;
-    /* The addresses go back to the network's pool; the status goes on naming the ones the pod had. */
+    /* The addresses go back to the network's pool (also those of an attachment a sandbox lost); the status
+     * goes on naming the ones the pod had. */
     json_t *ips = json_incref(w->pod_ips);
     node_worker_detach_network(w);
     json_decref(w->pod_ips);
     w->pod_ips = ips;
+    if (w->sandbox == NULL)
+        return;
     husk_error err = {0};
     if (runtime_sandbox_stop(w->sandbox, &err) < 0)
-        log_warn("pod %s: removing its sandbox: %s", w->uid, err.message);
+        log_warn("pod %s: stopping its sandbox: %s", w->uid, err.message);
     else
         node_trash_put(node_agent_trash(w->agent), w->sandbox->state_dir);
     runtime_sandbox_free(w->sandbox);
@@ -151,13 +152,7 @@ void node_worker_release_sandbox(struct node_pod_worker *w)
 
 void node_worker_teardown(struct node_pod_worker *w)
 {
-    husk_error err = {0};
-    node_worker_detach_network(w);
-    /* The state dir goes with the pod dir, to the trash. */
-    if (w->sandbox != NULL && runtime_sandbox_stop(w->sandbox, &err) < 0)
-        log_warn("pod %s: removing its sandbox: %s", w->uid, err.message);
-    runtime_sandbox_free(w->sandbox);
-    w->sandbox = NULL;
+    node_worker_release_sandbox(w);
     husk_crash_point("pod-delete");
     node_volumes_teardown(w->pod, w->pod_dir);
     struct node_trash *trash = node_agent_trash(w->agent);

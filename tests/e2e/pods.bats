@@ -461,8 +461,8 @@ YAML
     hk delete pod stubborn --grace-period 0
     gone stubborn
     # Its container ignores SIGTERM: only the SIGKILL after the 2 s minimum ends it, long before 300 s.
-    wait_for 15 eval '[ -z "$(pgrep -f "husk-supervisor $DATA/pods/$uid")" ]'
-    wait_for 15 eval '[ ! -e "$DATA/pods/$uid" ]'
+    wait_for 15 no_supervisor "$uid"
+    wait_for 15 test ! -e "$DATA/pods/$uid"
 }
 
 @test "pods: a deleted pod is stopped and nothing of it is left on the node" {
@@ -471,8 +471,8 @@ YAML
     hk delete pod web --grace-period 2
     wait_for 30 gone web
     [ ! -e "$DATA/pods/$uid" ]
-    [ -z "$(pgrep -f "husk-supervisor $DATA/pods/$uid" || true)" ]
-    [ -z "$(find /sys/fs/cgroup -maxdepth 3 -path "*/$CGROUP_PARENT/pod-$uid" 2>/dev/null)" ]
+    no_supervisor "$uid"
+    no_pod_cgroup "$uid"
     ! grep -q "$DATA/pods/$uid" /proc/self/mountinfo
     # Its files went to the trash, which a thread of the daemon's empties in the background.
     wait_for 10 trash_empty
@@ -500,9 +500,9 @@ YAML
     wait_for 60 phase_is done Succeeded
     uid=$(hk get pod done -o json | jq -r .metadata.uid)
     # As the kubelet stops a terminal pod's sandbox: no supervisor, no cgroup, and the condition says so.
-    wait_for 15 eval '[ -z "$(pgrep -f "husk-supervisor $DATA/pods/$uid")" ]'
+    wait_for 15 no_supervisor "$uid"
     wait_for 15 pod_field_is done '.status.conditions[] | select(.type == "PodReadyToStartContainers") | .status' False
-    [ -z "$(find /sys/fs/cgroup -maxdepth 3 -path "*/$CGROUP_PARENT/pod-$uid" 2>/dev/null)" ]
+    no_pod_cgroup "$uid"
     [ ! -e "$DATA/pods/$uid/sandbox" ]
     wait_for 10 trash_empty
     [ "$(pod_field done '.status.containerStatuses[0].state.terminated.reason')" = Completed ]
@@ -516,7 +516,7 @@ YAML
     node_start
     wait_for 10 trash_empty
     wait_for 30 phase_is done Succeeded
-    [ -z "$(pgrep -f "husk-supervisor $DATA/pods/$uid" || true)" ]
+    no_supervisor "$uid"
     [ "$(hk logs done)" = finished ]
     hk delete pod done --grace-period 0
     wait_for 30 gone done

@@ -103,7 +103,6 @@ YAML
 }
 
 restarts_are() { [ "$(pod_field "$1" '.status.containerStatuses[0].restartCount')" = "$2" ]; }
-no_supervisor() { ! pgrep -f "husk-supervisor $DATA/pods/$1/" >/dev/null; }
 
 @test "pressure: a pod's supervisor killed takes its containers; Never makes the pod Failed, others restart them" {
     apply_yaml <<'YAML'
@@ -158,7 +157,7 @@ YAML
     [ "$(pod_field once '.status.containerStatuses[0].state.terminated.exitCode')" = 137 ]
     # Nothing of it will run again, so it got no new sandbox, and the dead one's cgroups went with it.
     no_supervisor "$once"
-    wait_for 15 eval '[ -z "$(find /sys/fs/cgroup -maxdepth 3 -path "*/$CGROUP_PARENT/pod-$once")" ]'
+    wait_for 15 no_pod_cgroup "$once"
     wait_for 30 restarts_are always 1
     wait_for 30 phase_is always Running
     [ "$(pod_field always '.status.containerStatuses[0].lastState.terminated.exitCode')" = 137 ]

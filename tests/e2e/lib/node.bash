@@ -107,6 +107,9 @@ phase_is() {
 }
 gone() { ! hk get pod "$1" >/dev/null 2>&1; }
 trash_empty() { [ -z "$(ls -A "$DATA/trash")" ]; }
+# no_supervisor UID / no_pod_cgroup UID: the pod's supervisor has gone / its cgroup, in every hierarchy.
+no_supervisor() { ! pgrep -f "husk-supervisor $DATA/pods/$1/" >/dev/null; }
+no_pod_cgroup() { [ -z "$(find /sys/fs/cgroup -maxdepth 3 -path "*/$CGROUP_PARENT/pod-$1" 2>/dev/null)" ]; }
 all_running() {
     local n=$1
     [ "$(hk get pods -o json | jq '[.items[] | select(.status.phase == "Running")] | length')" = "$n" ]
